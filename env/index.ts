@@ -3,3 +3,6 @@ export * from './spaces.js';
 export * from './core.js';
 export * from './vector.js';
 export { make, register, listEnvs, registration, UnknownEnvError } from './registry.js';
+export * from './wrappers.js';
+import './classic/index.js';
+export { CartPoleEnv, CARTPOLE, type CartPoleOptions } from './classic/index.js';

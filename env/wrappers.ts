@@ -1,0 +1,350 @@
+/**
+ * Wrappers (Gymnasium's `gymnasium.wrappers`): each holds an inner env, changes one thing about it,
+ * and forwards the rest, so they compose (`new RecordEpisodeStatistics(new TimeLimit(env, 500))`)
+ * and `unwrapped` always reaches the innermost env.
+ *
+ * Vector fast path: a wrapper whose effect can be applied to the flat buffers (TimeLimit,
+ * OrderEnforcing, NormalizeObservation) also implements `FlatEnv` when — and only when — the env
+ * it wraps does, so `SyncVectorEnv` over `make('classic/CartPole-v1')` stays allocation-free. The
+ * others make the vector env fall back to the generic `step`, which gives the same numbers.
+ */
+import type { Env, EnvSpec, Info, ResetArgs, ResetResult, StepResult } from './core.js';
+import { setTimeLimitFactory } from './registry.js';
+import { Box, type Space, type SpaceValue } from './spaces.js';
+import { isFlatEnv, type FlatEnv, type VectorBuffers } from './vector.js';
+
+export class Wrapper<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> implements Env<O, A> {
+  spec: EnvSpec | undefined;
+  constructor(readonly env: Env<O, A>) {
+    this.spec = env.spec;
+  }
+  get observationSpace(): Space<O> {
+    return this.env.observationSpace;
+  }
+  get actionSpace(): Space<A> {
+    return this.env.actionSpace;
+  }
+  reset(args?: ResetArgs): ResetResult<O> {
+    return this.env.reset(args);
+  }
+  step(action: A): StepResult<O> {
+    return this.env.step(action);
+  }
+  render(): string {
+    return this.env.render();
+  }
+  close(): void {
+    this.env.close();
+  }
+  get unwrapped(): Env {
+    return this.env.unwrapped;
+  }
+}
+
+/** Makes `w` a FlatEnv (own properties, so `isFlatEnv` sees them only when installed). */
+function installFlat(w: object, impl: FlatEnv): void {
+  Object.assign(w, impl);
+}
+
+/** Truncates the episode after `maxEpisodeSteps` steps (Gymnasium: even on a terminating step). */
+export class TimeLimit<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> extends Wrapper<O, A> {
+  private elapsed = 0;
+  constructor(
+    env: Env<O, A>,
+    readonly maxEpisodeSteps: number,
+  ) {
+    super(env);
+    if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps <= 0) {
+      throw new RangeError(`TimeLimit: maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);
+    }
+    if (isFlatEnv(env)) {
+      const max = maxEpisodeSteps;
+      installFlat(this, {
+        obsDim: env.obsDim,
+        numActions: env.numActions,
+        resetFlat: (seed: number | undefined, buf: VectorBuffers, i: number) => {
+          this.elapsed = 0;
+          env.resetFlat(seed, buf, i);
+        },
+        stepFlat: (action: number, buf: VectorBuffers, i: number) => {
+          env.stepFlat(action, buf, i);
+          if (++this.elapsed >= max) buf.truncated[i] = 1;
+        },
+        episodeInfo: () => env.episodeInfo(),
+      });
+    }
+  }
+  /** Steps taken since the last reset. */
+  get elapsedSteps(): number {
+    return this.elapsed;
+  }
+  override reset(args?: ResetArgs): ResetResult<O> {
+    this.elapsed = 0;
+    return this.env.reset(args);
+  }
+  override step(action: A): StepResult<O> {
+    const r = this.env.step(action);
+    this.elapsed += 1;
+    if (this.elapsed >= this.maxEpisodeSteps) return { ...r, truncated: true };
+    return r;
+  }
+}
+
+setTimeLimitFactory((env, maxEpisodeSteps) => new TimeLimit(env, maxEpisodeSteps));
+
+/** Gymnasium's `ResetNeeded`: the env was used in an order the contract forbids. */
+export class ResetNeeded extends Error {
+  override name = 'ResetNeeded';
+}
+
+/** Throws on `step` (and, unless disabled, `render`) before the first `reset`. */
+export class OrderEnforcing<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> extends Wrapper<
+  O,
+  A
+> {
+  private reset_ = false;
+  private readonly disableRenderOrderEnforcing: boolean;
+  constructor(env: Env<O, A>, opts: { disableRenderOrderEnforcing?: boolean } = {}) {
+    super(env);
+    this.disableRenderOrderEnforcing = opts.disableRenderOrderEnforcing ?? false;
+    if (isFlatEnv(env)) {
+      installFlat(this, {
+        obsDim: env.obsDim,
+        numActions: env.numActions,
+        resetFlat: (seed: number | undefined, buf: VectorBuffers, i: number) => {
+          this.reset_ = true;
+          env.resetFlat(seed, buf, i);
+        },
+        stepFlat: (action: number, buf: VectorBuffers, i: number) => {
+          if (!this.reset_) throw new ResetNeeded('Cannot call step() before calling reset()');
+          env.stepFlat(action, buf, i);
+        },
+        episodeInfo: () => env.episodeInfo(),
+      });
+    }
+  }
+  get hasReset(): boolean {
+    return this.reset_;
+  }
+  override reset(args?: ResetArgs): ResetResult<O> {
+    this.reset_ = true;
+    return this.env.reset(args);
+  }
+  override step(action: A): StepResult<O> {
+    if (!this.reset_) throw new ResetNeeded('Cannot call step() before calling reset()');
+    return this.env.step(action);
+  }
+  override render(): string {
+    if (!this.disableRenderOrderEnforcing && !this.reset_) {
+      throw new ResetNeeded(
+        'Cannot call render() before calling reset(); if this is intended, pass disableRenderOrderEnforcing: true to OrderEnforcing',
+      );
+    }
+    return this.env.render();
+  }
+}
+
+export interface EpisodeStatistics {
+  /** Undiscounted return. */
+  r: number;
+  /** Length in steps. */
+  l: number;
+  /** Wall-clock seconds since the episode's reset (rounded to microseconds, as Gymnasium). */
+  t: number;
+}
+
+/**
+ * Adds `info.episode = { r, l, t }` on the step that ends an episode and keeps the last
+ * `bufferLength` returns, lengths and times. The inner env's info object is not mutated.
+ */
+export class RecordEpisodeStatistics<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> extends Wrapper<
+  O,
+  A
+> {
+  readonly returnQueue: number[] = [];
+  readonly lengthQueue: number[] = [];
+  readonly timeQueue: number[] = [];
+  episodeCount = 0;
+  private episodeReturn = 0;
+  private episodeLength = 0;
+  private episodeStart = 0;
+  private readonly bufferLength: number;
+  private readonly statsKey: string;
+  constructor(env: Env<O, A>, opts: { bufferLength?: number; statsKey?: string } = {}) {
+    super(env);
+    this.bufferLength = opts.bufferLength ?? 100;
+    this.statsKey = opts.statsKey ?? 'episode';
+  }
+  override reset(args?: ResetArgs): ResetResult<O> {
+    const r = this.env.reset(args);
+    this.episodeStart = performance.now();
+    this.episodeReturn = 0;
+    this.episodeLength = 0;
+    return r;
+  }
+  override step(action: A): StepResult<O> {
+    const r = this.env.step(action);
+    this.episodeReturn += r.reward;
+    this.episodeLength += 1;
+    if (!r.terminated && !r.truncated) return r;
+    if (this.statsKey in r.info) throw new Error(`RecordEpisodeStatistics: info already has key '${this.statsKey}'`);
+    const t = Math.round((performance.now() - this.episodeStart) * 1e3) / 1e6;
+    const episode: EpisodeStatistics = { r: this.episodeReturn, l: this.episodeLength, t };
+    this.episodeCount += 1;
+    push(this.returnQueue, episode.r, this.bufferLength);
+    push(this.lengthQueue, episode.l, this.bufferLength);
+    push(this.timeQueue, episode.t, this.bufferLength);
+    return { ...r, info: { ...r.info, [this.statsKey]: episode } };
+  }
+}
+
+function push(queue: number[], v: number, cap: number): void {
+  queue.push(v);
+  if (queue.length > cap) queue.shift();
+}
+
+/**
+ * Gymnasium 1.x next-step autoreset for a single env: the `step` after a terminated or truncated
+ * one ignores its action, resets, and returns the reset obs and info with reward 0 and both flags
+ * false — the same convention as `SyncVectorEnv`.
+ */
+export class Autoreset<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> extends Wrapper<O, A> {
+  private pendingReset = false;
+  override reset(args?: ResetArgs): ResetResult<O> {
+    this.pendingReset = false;
+    return this.env.reset(args);
+  }
+  override step(action: A): StepResult<O> {
+    if (this.pendingReset) {
+      this.pendingReset = false;
+      const { obs, info } = this.env.reset();
+      return { obs, reward: 0, terminated: false, truncated: false, info };
+    }
+    const r = this.env.step(action);
+    this.pendingReset = r.terminated || r.truncated;
+    return r;
+  }
+}
+
+/** Applies `f` to every reward (reward shaping). `f` receives the step's info too. */
+export class TransformReward<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> extends Wrapper<O, A> {
+  constructor(
+    env: Env<O, A>,
+    private readonly f: (reward: number, info: Info) => number,
+  ) {
+    super(env);
+  }
+  override step(action: A): StepResult<O> {
+    const r = this.env.step(action);
+    return { ...r, reward: this.f(r.reward, r.info) };
+  }
+}
+
+export interface RunningMeanStdState {
+  count: number;
+  mean: number[];
+  var: number[];
+}
+
+/**
+ * Per-dimension running mean and (population) variance, updated one sample at a time (Welford).
+ * Starts like Gymnasium's RunningMeanStd — count 1e-4, mean 0, var 1 — so the numbers match it.
+ */
+export class RunningMeanStd {
+  count: number;
+  readonly mean: Float64Array;
+  readonly var: Float64Array;
+  constructor(
+    readonly size: number,
+    epsilon = 1e-4,
+  ) {
+    this.count = epsilon;
+    this.mean = new Float64Array(size);
+    this.var = new Float64Array(size).fill(1);
+  }
+  update(x: ArrayLike<number>, offset = 0): void {
+    const n = this.count;
+    const tot = n + 1;
+    for (let k = 0; k < this.size; k++) {
+      const delta = x[offset + k]! - this.mean[k]!;
+      this.mean[k] = this.mean[k]! + delta / tot;
+      this.var[k] = (this.var[k]! * n + (delta * delta * n) / tot) / tot;
+    }
+    this.count = tot;
+  }
+  getState(): RunningMeanStdState {
+    return { count: this.count, mean: Array.from(this.mean), var: Array.from(this.var) };
+  }
+  setState(s: RunningMeanStdState): void {
+    if (s.mean.length !== this.size || s.var.length !== this.size) {
+      throw new RangeError(`RunningMeanStd.setState: expected ${this.size} dims, got ${s.mean.length}/${s.var.length}`);
+    }
+    this.count = s.count;
+    this.mean.set(s.mean);
+    this.var.set(s.var);
+  }
+}
+
+/**
+ * Normalises Box observations to roughly zero mean, unit variance with running statistics
+ * (`(obs - mean) / sqrt(var + epsilon)`), updating them on every obs unless `updateRunningMean`
+ * is false (evaluation). The observation space becomes an unbounded Box of the same shape.
+ */
+export class NormalizeObservation<A extends SpaceValue = SpaceValue> extends Wrapper<Float32Array, A> {
+  updateRunningMean = true;
+  readonly rms: RunningMeanStd;
+  private readonly space: Box;
+  private readonly epsilon: number;
+  constructor(env: Env<Float32Array, A>, opts: { epsilon?: number } = {}) {
+    super(env);
+    const inner = env.observationSpace;
+    if (!(inner instanceof Box)) throw new TypeError('NormalizeObservation: the observation space must be a Box');
+    this.space = new Box(-Infinity, Infinity, inner.shape);
+    this.rms = new RunningMeanStd(inner.size);
+    this.epsilon = opts.epsilon ?? 1e-8;
+    if (isFlatEnv(env)) {
+      installFlat(this, {
+        obsDim: env.obsDim,
+        numActions: env.numActions,
+        resetFlat: (seed: number | undefined, buf: VectorBuffers, i: number) => {
+          env.resetFlat(seed, buf, i);
+          this.normalizeInPlace(buf.obs, i * env.obsDim);
+        },
+        stepFlat: (action: number, buf: VectorBuffers, i: number) => {
+          env.stepFlat(action, buf, i);
+          this.normalizeInPlace(buf.obs, i * env.obsDim);
+        },
+        episodeInfo: () => env.episodeInfo(),
+      });
+    }
+  }
+  override get observationSpace(): Box {
+    return this.space;
+  }
+  override reset(args?: ResetArgs): ResetResult<Float32Array> {
+    const r = this.env.reset(args);
+    return { obs: this.normalize(r.obs), info: r.info };
+  }
+  override step(action: A): StepResult<Float32Array> {
+    const r = this.env.step(action);
+    return { ...r, obs: this.normalize(r.obs) };
+  }
+  getState(): RunningMeanStdState {
+    return this.rms.getState();
+  }
+  setState(s: RunningMeanStdState): void {
+    this.rms.setState(s);
+  }
+  private normalize(obs: Float32Array): Float32Array {
+    const out = Float32Array.from(obs);
+    this.normalizeInPlace(out, 0);
+    return out;
+  }
+  private normalizeInPlace(x: Float32Array, off: number): void {
+    const rms = this.rms;
+    if (this.updateRunningMean) rms.update(x, off);
+    for (let k = 0; k < rms.size; k++) {
+      x[off + k] = (x[off + k]! - rms.mean[k]!) / Math.sqrt(rms.var[k]! + this.epsilon);
+    }
+  }
+}
