@@ -6,3 +6,4 @@ export { make, register, listEnvs, registration, UnknownEnvError } from './regis
 export * from './wrappers.js';
 import './classic/index.js';
 export { CartPoleEnv, CARTPOLE, type CartPoleOptions } from './classic/index.js';
+export { checkEnv, type CheckEnvOptions } from './checker.js';
