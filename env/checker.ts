@@ -348,26 +348,30 @@ interface Restorable {
   restoreState(state: unknown): void;
 }
 
+/** Runs on `env.unwrapped`, which owns the state: wrappers' own state (time limits, statistics) is not part of it. */
 function checkCloneRestore(env: Env, seed: number): string[] {
-  const u = env.unwrapped as unknown as Partial<Restorable>;
-  if (typeof u.cloneState !== 'function' || typeof u.restoreState !== 'function') return [];
-  const target = u as Restorable;
-  env.actionSpace.seed(seed);
-  let mask = maskOf(env.reset({ seed }).info);
+  const u = env.unwrapped;
+  const r = u as unknown as Partial<Restorable>;
+  if (typeof r.cloneState !== 'function' || typeof r.restoreState !== 'function') return [];
+  const target = r as Restorable;
+  u.actionSpace.seed(seed);
+  let mask = maskOf(u.reset({ seed }).info);
   for (let k = 0; k < 3; k++) {
-    const s = env.step(sampleAction(env.actionSpace, mask));
+    const s = u.step(sampleAction(u.actionSpace, mask));
     if (s.terminated || s.truncated) return [];
     mask = maskOf(s.info);
   }
   const state = target.cloneState();
   const follow = (): TraceStep[] => {
-    env.actionSpace.seed(seed + 1);
+    u.actionSpace.seed(seed + 1);
     const out: TraceStep[] = [];
     let m = mask;
     for (let k = 0; k < 20; k++) {
-      const a = sampleAction(env.actionSpace, m);
-      const s = env.step(a);
-      out.push({ what: `step ${k + 1} after restore`, fields: { obs: canon(s.obs), reward: canon(s.reward), info: canonInfo(s.info), done: String(s.terminated || s.truncated) } });
+      const s = u.step(sampleAction(u.actionSpace, m));
+      out.push({
+        what: `step ${k + 1} after restore`,
+        fields: { obs: canon(s.obs), reward: canon(s.reward), info: canonInfo(s.info), done: String(s.terminated || s.truncated) },
+      });
       if (s.terminated || s.truncated) break;
       m = maskOf(s.info);
     }

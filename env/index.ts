@@ -5,5 +5,5 @@ export * from './vector.js';
 export { make, register, listEnvs, registration, UnknownEnvError } from './registry.js';
 export * from './wrappers.js';
 import './classic/index.js';
-export { CartPoleEnv, CARTPOLE, type CartPoleOptions } from './classic/index.js';
+export { CartPoleEnv, CARTPOLE, type CartPoleOptions, type CartPoleState } from './classic/index.js';
 export { checkEnv, type CheckEnvOptions } from './checker.js';

@@ -181,7 +181,9 @@ export class Box implements Space<Float32Array> {
     return offset + this.size;
   }
   toJSON(): SpaceJson {
-    const bound = (a: Float32Array) => (a.every((v) => v === a[0]) ? a[0] : Array.from(a));
+    // JSON has no Infinity (JSON.stringify writes null), so unbounded dims are written 'inf' / '-inf'.
+    const num = (v: number): number | string => (Number.isFinite(v) ? v : v > 0 ? 'inf' : '-inf');
+    const bound = (a: Float32Array) => (a.every((v) => v === a[0]) ? num(a[0]!) : Array.from(a, num));
     return { type: 'Box', shape: [...this.shape], dtype: this.dtype, low: bound(this.low), high: bound(this.high) };
   }
 }

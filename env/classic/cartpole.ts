@@ -8,7 +8,7 @@
  * Reward: 1 for every step, including the one that terminates. Termination: |theta| > 12 degrees
  * or |x| > 2.4. The 500-step limit is not here: `make` adds it (TimeLimit), as Gymnasium does.
  */
-import { BaseEnv, type Info, type ResetArgs, type ResetResult, type StepResult } from '../core.js';
+import { BaseEnv, type Info, type ResetArgs, type ResetResult, type SerialisedRng, type StepResult } from '../core.js';
 import { Box, Discrete } from '../spaces.js';
 import type { FlatEnv, VectorBuffers } from '../vector.js';
 
@@ -35,6 +35,17 @@ const { gravity, masspole, totalMass, length, polemassLength, forceMag, tau, the
 export interface CartPoleOptions {
   /** Gymnasium's `sutton_barto_reward`: 0 per step and -1 on termination instead of +1 per step. */
   suttonBartoReward?: boolean;
+}
+
+/** Everything that determines the env's future: the float64 state and the generator. */
+export interface CartPoleState {
+  readonly x: number;
+  readonly xDot: number;
+  readonly theta: number;
+  readonly thetaDot: number;
+  readonly hasState: boolean;
+  readonly stepsBeyondTerminated: number;
+  readonly rng: SerialisedRng;
 }
 
 const KNOWN_KWARGS = new Set(['suttonBartoReward']);
@@ -104,6 +115,22 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> implements FlatEn
 
   episodeInfo(): Info {
     return {};
+  }
+
+  /** A JSON-serialisable snapshot (Gymnasium exposes `env.unwrapped.state` for the same purposes). */
+  cloneState(): CartPoleState {
+    const { x, xDot, theta, thetaDot, hasState, stepsBeyondTerminated } = this;
+    return { x, xDot, theta, thetaDot, hasState, stepsBeyondTerminated, rng: this.rng.getState() };
+  }
+
+  restoreState(s: CartPoleState): void {
+    this.x = s.x;
+    this.xDot = s.xDot;
+    this.theta = s.theta;
+    this.thetaDot = s.thetaDot;
+    this.hasState = s.hasState;
+    this.stepsBeyondTerminated = s.stepsBeyondTerminated;
+    this.rng.setState(s.rng);
   }
 
   override render(): string {

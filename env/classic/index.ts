@@ -10,4 +10,4 @@ register({
   description: "Gymnasium's CartPole-v1: balance a pole on a cart; +1 per step, 500-step limit.",
 });
 
-export { CartPoleEnv, CARTPOLE, type CartPoleOptions } from './cartpole.js';
+export { CartPoleEnv, CARTPOLE, type CartPoleOptions, type CartPoleState } from './cartpole.js';
