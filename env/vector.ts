@@ -98,6 +98,12 @@ export class SyncVectorEnv {
     this.singleActionSpace = first.actionSpace;
     this.obsDim = first.observationSpace.flatdim;
     this.numActions = first.actionSpace.n;
+    this.envs.forEach((e, i) => {
+      const n = e.actionSpace instanceof Discrete ? e.actionSpace.n : -1;
+      if (e.observationSpace.flatdim !== this.obsDim || n !== this.numActions) {
+        throw new TypeError(`SyncVectorEnv: env ${i} has different spaces from env 0 (flatdim ${e.observationSpace.flatdim} vs ${this.obsDim}, actions ${n} vs ${this.numActions})`);
+      }
+    });
     this.flat = this.envs.map((e) => (isFlatEnv(e) ? e : null));
     this.maxSteps = opts.maxEpisodeSteps ?? Infinity;
     this.elapsed = new Int32Array(this.numEnvs);
