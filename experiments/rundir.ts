@@ -603,8 +603,9 @@ export function initRunDir(dir: string, config: RunConfig): void {
   writeFileAtomic(path.join(dir, FILES.config), JSON.stringify(config, null, 2) + '\n');
 }
 
-export function partDir(dir: string, key: string, tmp: boolean): string {
-  return path.join(dir, FILES.jobs, tmp ? `${key}.tmp` : key);
+/** A job's finished part directory, or (with `tmpTag`) the one it is written in. */
+export function partDir(dir: string, key: string, tmpTag?: string): string {
+  return path.join(dir, FILES.jobs, tmpTag === undefined ? key : `${key}.${tmpTag}.tmp`);
 }
 
 export interface JobDone {
@@ -619,10 +620,11 @@ export class JobPartWriter {
   readonly finalDir: string;
   private episodes: LineAppender;
 
-  constructor(runDir: string, readonly job: JobId) {
+  /** `tmpTag` keeps writers of different processes apart (a worker orphaned by a killed sweep). */
+  constructor(runDir: string, readonly job: JobId, tmpTag = String(process.pid)) {
     const key = jobKey(job);
-    this.tmpDir = partDir(runDir, key, true);
-    this.finalDir = partDir(runDir, key, false);
+    this.tmpDir = partDir(runDir, key, tmpTag);
+    this.finalDir = partDir(runDir, key);
     fs.rmSync(this.tmpDir, { recursive: true, force: true });
     fs.mkdirSync(path.join(this.tmpDir, FILES.traces), { recursive: true });
     this.episodes = new LineAppender(path.join(this.tmpDir, FILES.episodes));
@@ -673,7 +675,7 @@ export class JobPartWriter {
 
 /** True when a finished (renamed) part directory exists for the job. */
 export function partReady(runDir: string, key: string): boolean {
-  return fs.existsSync(path.join(partDir(runDir, key, false), 'done.json'));
+  return fs.existsSync(path.join(partDir(runDir, key), 'done.json'));
 }
 
 /**
@@ -683,7 +685,7 @@ export function partReady(runDir: string, key: string): boolean {
  */
 export function commitPart(runDir: string, job: JobId): JournalEntry {
   const key = jobKey(job);
-  const part = partDir(runDir, key, false);
+  const part = partDir(runDir, key);
   const done = JSON.parse(fs.readFileSync(path.join(part, 'done.json'), 'utf8')) as JobDone;
   const shared = {
     episodes: path.join(runDir, FILES.episodes),

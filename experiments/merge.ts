@@ -1,0 +1,147 @@
+/**
+ * Merge shard run directories (`--shard i/n`) into one run directory whose files and summary equal
+ * those of the unsharded sweep: every job's committed rows are re-committed in canonical job order.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Summary } from './analysis.js';
+import { allJobs } from './jobs.js';
+import type { Behaviour } from './metrics.js';
+import {
+  FILES,
+  committedSizes,
+  commitPart,
+  initRunDir,
+  jobKey,
+  parseCsvLine,
+  partDir,
+  readConfig,
+  readJournal,
+  readLines,
+  writeFileAtomic,
+  type JobDone,
+  type JournalEntry,
+  type RunConfig,
+} from './rundir.js';
+import { writeSummary } from './sweep.js';
+
+export class MergeError extends Error {}
+
+/** Settings that must agree for shards to belong to one sweep. */
+const SAME: (keyof RunConfig)[] = ['format', 'envId', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'evalEpisodes', 'traceEpisodes', 'hyper', 'analysis'];
+
+function describe(v: unknown): string {
+  return JSON.stringify(v) ?? 'undefined';
+}
+
+interface Source {
+  dir: string;
+  config: RunConfig;
+  journal: Map<string, JournalEntry>;
+  episodes: Map<string, string[]>;
+  evals: Map<string, string[]>;
+  firewall: Map<string, string[]>;
+}
+
+function groupLines(file: string, limit: number | undefined, keyOf: (line: string) => string, skipHeader: boolean): Map<string, string[]> {
+  const lines = readLines(file, limit);
+  const m = new Map<string, string[]>();
+  for (const line of skipHeader ? lines.slice(1) : lines) {
+    if (line === '') continue;
+    const k = keyOf(line);
+    const g = m.get(k);
+    if (g) g.push(line);
+    else m.set(k, [line]);
+  }
+  return m;
+}
+
+function csvKey(line: string): string {
+  const f = parseCsvLine(line);
+  return jobKey({ shaping: f[0]!, seed: Number(f[1]) });
+}
+
+function jsonKey(line: string): string {
+  const o = JSON.parse(line) as { shaping: string; seed: number };
+  return jobKey(o);
+}
+
+function loadSource(dir: string): Source {
+  const config = readConfig(dir);
+  const sizes = committedSizes(dir);
+  return {
+    dir,
+    config,
+    journal: new Map(readJournal(dir).map((j) => [j.job, j])),
+    episodes: groupLines(path.join(dir, FILES.episodes), sizes?.episodes, csvKey, true),
+    evals: groupLines(path.join(dir, FILES.eval), sizes?.eval, csvKey, true),
+    firewall: groupLines(path.join(dir, FILES.firewall), sizes?.firewall, jsonKey, false),
+  };
+}
+
+export interface MergeResult {
+  summary: Summary;
+  jobs: number;
+  missing: string[];
+}
+
+export function mergeRunDirs(out: string, dirs: readonly string[], behaviours: readonly Behaviour[]): MergeResult {
+  if (dirs.length === 0) throw new MergeError('merge: give at least one run directory to merge');
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new MergeError(`merge: output directory ${out} exists and is not empty`);
+  const sources = dirs.map((d) => {
+    try {
+      return loadSource(d);
+    } catch (e) {
+      throw new MergeError(`merge: ${(e as Error).message.split('\n')[0]}`);
+    }
+  });
+  const first = sources[0]!;
+  for (const s of sources.slice(1)) {
+    if (s.config.scenario.name !== first.config.scenario.name) throw new MergeError(`merge: ${s.dir} is scenario '${s.config.scenario.name}', ${first.dir} is '${first.config.scenario.name}'`);
+    for (const k of SAME) {
+      if (describe(s.config[k]) !== describe(first.config[k])) throw new MergeError(`merge: ${s.dir} differs from ${first.dir} in '${k}' (${describe(s.config[k])} vs ${describe(first.config[k])})`);
+    }
+  }
+  const owner = new Map<string, Source>();
+  for (const s of sources) {
+    for (const key of s.journal.keys()) {
+      const prev = owner.get(key);
+      if (prev) throw new MergeError(`merge: job ${key} is in both ${prev.dir} and ${s.dir}`);
+      owner.set(key, s);
+    }
+  }
+  const jobs = allJobs(first.config.shapings, first.config.seeds);
+  const missing = jobs.filter((j) => !owner.has(j.key)).map((j) => j.key);
+  const backends = [...new Set(sources.map((s) => s.config.backend.used))];
+  const config: RunConfig = {
+    ...first.config,
+    shard: null,
+    backend: { requested: first.config.backend.requested, used: backends.length === 1 ? backends[0]! : backends.join('+') },
+    createdAt: new Date().toISOString(),
+    mergedFrom: sources.map((s) => ({ dir: path.resolve(s.dir), shard: s.config.shard, createdAt: s.config.createdAt, git: s.config.git })),
+  };
+  initRunDir(out, config);
+  for (const j of jobs) {
+    const s = owner.get(j.key);
+    if (!s) continue;
+    const part = partDir(out, j.key, 'merge');
+    fs.mkdirSync(path.join(part, FILES.traces), { recursive: true });
+    const write = (name: string, lines: string[] | undefined) => fs.writeFileSync(path.join(part, name), (lines ?? []).map((l) => l + '\n').join(''));
+    write(FILES.episodes, s.episodes.get(j.key));
+    write(FILES.eval, s.evals.get(j.key));
+    write(FILES.firewall, s.firewall.get(j.key));
+    const traceDir = path.join(s.dir, FILES.traces);
+    if (fs.existsSync(traceDir)) {
+      for (const t of fs.readdirSync(traceDir)) {
+        if (t.startsWith(`${j.key}__`)) fs.copyFileSync(path.join(traceDir, t), path.join(part, FILES.traces, t));
+      }
+    }
+    const entry = s.journal.get(j.key)!;
+    const done: JobDone = { wallSeconds: entry.wallSeconds, envSteps: entry.envSteps, backend: entry.backend };
+    writeFileAtomic(path.join(part, 'done.json'), JSON.stringify(done) + '\n');
+    fs.renameSync(part, partDir(out, j.key));
+    commitPart(out, j);
+  }
+  const summary = writeSummary(out, behaviours);
+  return { summary, jobs: owner.size, missing };
+}
