@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: runs the benchmark sections and prints a table, or with `--json` one JSON object
+ * on stdout (metric keys at the top level, plus `machine` and per-metric `details`).
+ *
+ * Sections are modules under bench/ exporting `section: BenchSection`. To add one, add one line to
+ * SECTIONS below; sections load lazily, so `--only env` never loads tfjs for a training section.
+ */
+import os from 'node:os';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import type { BenchMetric, BenchSection } from './section.js';
+
+const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
+  env: () => import('./env.js'),
+};
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  node: string;
+  platform: string;
+}
+
+function machine(): Machine {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()}-${os.arch()}` };
+}
+
+function formatValue(v: number): string {
+  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toPrecision(4);
+}
+
+function table(rows: { section: string; m: BenchMetric }[], mach: Machine): string {
+  const header = ['section', 'metric', 'value', 'unit', 'how'];
+  const body = rows.map(({ section, m }) => [section, m.key, formatValue(m.value), m.unit, m.note]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    '',
+    `machine: ${mach.cpu}, ${mach.cores} cores, node ${mach.node}, ${mach.platform}`,
+  ].join('\n');
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const names = Object.keys(SECTIONS);
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('npm run bench --')
+    .usage('$0 [options]\n\nMeasures simulator and training throughput; prints a table, or JSON with --json.')
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of the table' })
+    .option('only', { type: 'string', array: true, describe: `sections to run (comma or space separated): ${names.join(', ')}` })
+    .option('repeats', { type: 'number', default: 7, describe: 'timed repeats per figure; the figure is their median' })
+    .option('quick', { type: 'boolean', default: false, describe: 'small workloads, for a smoke run (do not record these figures)' })
+    .option('list', { type: 'boolean', default: false, describe: 'list the sections and exit' })
+    .example('$0', 'run every section, print a table')
+    .example('$0 --json --only env', 'CartPole throughput as JSON')
+    .example('$0 --quick --repeats 3', 'a fast smoke run')
+    .strict()
+    .version(false)
+    .help()
+    .fail((msg, err) => fail(msg ?? err?.message ?? 'bad arguments', 2))
+    .parseAsync();
+
+  if (argv.list) {
+    for (const n of names) process.stdout.write(`${n}\n`);
+    return;
+  }
+  if (!Number.isInteger(argv.repeats) || argv.repeats < 1) fail(`--repeats must be a positive integer, got ${argv.repeats}`, 2);
+  const selected = argv.only ? argv.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : names;
+  const unknown = selected.filter((s) => !(s in SECTIONS));
+  if (unknown.length > 0) fail(`unknown section '${unknown[0]}' in --only (sections: ${names.join(', ')})`, 2);
+
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const rows: { section: string; m: BenchMetric }[] = [];
+  for (const name of names.filter((n) => selected.includes(n))) {
+    const { section } = await SECTIONS[name]!();
+    log(`section ${name} (${section.title})`);
+    try {
+      const metrics = await section.run({ repeats: argv.repeats, quick: argv.quick, log: (l) => log(`  ${l}`) });
+      for (const m of metrics) {
+        if (rows.some((r) => r.m.key === m.key)) throw new Error(`duplicate metric key '${m.key}'`);
+        rows.push({ section: name, m });
+      }
+    } catch (e) {
+      fail(`section ${name} failed: ${e instanceof Error ? e.message : String(e)}`, 1);
+    }
+  }
+
+  const mach = machine();
+  if (argv.json) {
+    const out: Record<string, unknown> = {};
+    for (const { m } of rows) out[m.key] = m.value;
+    out['machine'] = mach;
+    out['quick'] = argv.quick;
+    out['details'] = Object.fromEntries(
+      rows.map(({ section, m }) => [m.key, { section, unit: m.unit, how: m.note, ...(m.samples ? { samples: m.samples } : {}) }]),
+    );
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else {
+    process.stdout.write(`${table(rows, mach)}\n`);
+  }
+}
+
+main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e), 1));

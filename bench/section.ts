@@ -1,0 +1,60 @@
+/**
+ * The contract between `bench/run.ts` and a benchmark section (`bench/env.ts`, ...).
+ * A section measures a few named figures; the runner prints them as a table or as one JSON object
+ * whose top-level keys are the metric keys, so keys must be unique across sections.
+ */
+export interface BenchMetric {
+  /** snake_case, unique across all sections, e.g. `cartpole_steps_per_sec`. */
+  readonly key: string;
+  /** The headline figure (a median over repeats where that applies). */
+  readonly value: number;
+  readonly unit: string;
+  /** How it was measured, in a few words (shown in the table). */
+  readonly note: string;
+  /** Every repeat's figure, for the JSON output. */
+  readonly samples?: readonly number[];
+}
+
+export interface BenchContext {
+  /** Timed repeats per figure (the headline is their median). */
+  readonly repeats: number;
+  /** Smaller workloads for a smoke run; figures from a quick run are not the ones to record. */
+  readonly quick: boolean;
+  /** Progress line on stderr. */
+  readonly log: (line: string) => void;
+}
+
+export interface BenchSection {
+  readonly name: string;
+  readonly title: string;
+  run(ctx: BenchContext): Promise<BenchMetric[]> | BenchMetric[];
+}
+
+export interface Timing {
+  readonly median: number;
+  readonly samples: number[];
+}
+
+/**
+ * Runs `work` (which returns how many units it did) for about `warmupMs` to let the JIT settle,
+ * then `repeats` timed times, and returns units per second: the median and every sample.
+ */
+export function unitsPerSecond(work: () => number, repeats: number, warmupMs: number): Timing {
+  const warmEnd = performance.now() + warmupMs;
+  do work();
+  while (performance.now() < warmEnd);
+  const samples: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    const units = work();
+    const seconds = (performance.now() - t0) / 1000;
+    samples.push(units / seconds);
+  }
+  return { median: median(samples), samples };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
