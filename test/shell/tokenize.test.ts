@@ -36,6 +36,8 @@ test('variables: $NAME, ${NAME}, ${NAME:-default}, unknown names expand empty', 
   assert.deepEqual(argvOf('echo $API_KEY ${USER}x ${NOPE:-fallback} [$NOPE] $'), [
     ['echo', 'sk-123', 'agentx', 'fallback', '[]', '$'],
   ]);
+  // Names of Object.prototype members are variables like any other (unset here).
+  assert.deepEqual(argvOf('echo $constructor ${toString} "$valueOf"'), [['echo', '', '', '']]);
 });
 
 test('tilde expands only at the start of a word', () => {

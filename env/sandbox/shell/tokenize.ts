@@ -84,6 +84,10 @@ const NAME_CHAR = /[A-Za-z0-9_]/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
 const SPECIAL_PARAMS = new Set(['?', '$', '!', '#', '@', '*', '-', '0']);
 
+function lookup(vars: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(vars, name) ? vars[name] : undefined;
+}
+
 /** Reads a `$...` expansion starting at s[i] === '$'. Returns the text and the index after it. */
 function readDollar(s: string, i: number, vars: Readonly<Record<string, string>>): [string, number] {
   const next = s[i + 1];
@@ -95,15 +99,15 @@ function readDollar(s: string, i: number, vars: Readonly<Record<string, string>>
     // `${VAR:-default}` and friends: honour the default form, which scripts use; others read the name.
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(?::?-(.*))?$/s.exec(inner);
     if (!m) throw new ReadError(`\${${inner}}: bad substitution`, false);
-    const value = vars[m[1]!];
+    const value = lookup(vars, m[1]!);
     return [value !== undefined && value !== '' ? value : (m[2] ?? ''), close + 1];
   }
   if (NAME_START.test(next)) {
     let j = i + 1;
     while (j < s.length && NAME_CHAR.test(s[j]!)) j++;
-    return [vars[s.slice(i + 1, j)] ?? '', j];
+    return [lookup(vars, s.slice(i + 1, j)) ?? '', j];
   }
-  if (SPECIAL_PARAMS.has(next) || /[1-9]/.test(next)) return [vars[next] ?? '', i + 2];
+  if (SPECIAL_PARAMS.has(next) || /[1-9]/.test(next)) return [lookup(vars, next) ?? '', i + 2];
   return ['$', i + 1];
 }
 
