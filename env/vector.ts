@@ -158,13 +158,15 @@ export class SyncVectorEnv {
         b.costs[i] = typeof r.info['cost'] === 'number' ? (r.info['cost'] as number) : 0;
         b.terminated[i] = r.terminated ? 1 : 0;
         b.truncated[i] = r.truncated ? 1 : 0;
-        if (r.terminated || r.truncated) b.finalInfos[i] = r.info;
+        b.finalInfos[i] = r.info; // kept below only if the episode ended (also by maxEpisodeSteps)
       }
       this.elapsed[i]! += 1;
       if (!b.terminated[i] && this.elapsed[i]! >= this.maxSteps) b.truncated[i] = 1;
       if (b.terminated[i] || b.truncated[i]) {
         this.needsReset[i] = 1;
         if (fe) b.finalInfos[i] = fe.episodeInfo();
+      } else {
+        b.finalInfos[i] = null;
       }
     }
     return b;

@@ -73,6 +73,7 @@ describe('SyncVectorEnv', () => {
     const b = v.step(a);
     assert.deepEqual(Array.from(b.terminated), [1, 0]);
     assert.deepEqual(Array.from(b.truncated), [0, 1]);
+    assert.deepEqual(b.finalInfos, [{ kind: 'step', t: 3 }, { kind: 'step', t: 3 }], 'a truncation by the vector env also reports the final info');
     assert.deepEqual(Array.from(v.step(a).resetStep), [1, 1]);
   });
 
@@ -93,26 +94,30 @@ describe('SyncVectorEnv', () => {
     assert.ok(sawMasked, 'the walk should reach a wall at some point in 300 steps');
   });
 
-  it('gives identical buffers on the flat fast path and the generic path', () => {
-    const flat = new SyncVectorEnv(Array.from({ length: 8 }, () => () => make('classic/CartPole-v1', { maxEpisodeSteps: 25 })));
-    // A plain Wrapper hides the fast path, forcing the generic step/reset path.
-    const generic = new SyncVectorEnv(Array.from({ length: 8 }, () => () => new Wrapper(make('classic/CartPole-v1', { maxEpisodeSteps: 25 }))));
-    assert.notEqual(flat['flat'][0], null);
-    assert.equal(generic['flat'][0], null);
-    assert.deepEqual(snapshot(flat.reset({ seed: 3 })), snapshot(generic.reset({ seed: 3 })));
-    const rng = new Rng(1);
-    const a = new Int32Array(8);
-    let truncations = 0;
-    let terminations = 0;
-    for (let t = 0; t < 2000; t++) {
-      for (let i = 0; i < 8; i++) a[i] = rng.int(2);
-      const f = snapshot(flat.step(a));
-      assert.deepEqual(f, snapshot(generic.step(a)), `step ${t}`);
-      truncations += f.truncated.reduce((x, y) => x + y, 0);
-      terminations += f.terminated.reduce((x, y) => x + y, 0);
-    }
-    assert.ok(truncations > 0 && terminations > 0, 'both kinds of episode end should be exercised');
-  });
+  for (const limit of ['TimeLimit', 'vector'] as const) {
+    it(`gives identical buffers on the flat fast path and the generic path (time limit by ${limit})`, () => {
+      const kw = limit === 'TimeLimit' ? { maxEpisodeSteps: 25 } : { maxEpisodeSteps: null };
+      const opts = limit === 'vector' ? { maxEpisodeSteps: 25 } : {};
+      const flat = new SyncVectorEnv(Array.from({ length: 8 }, () => () => make('classic/CartPole-v1', kw)), opts);
+      // A plain Wrapper hides the fast path, forcing the generic step/reset path.
+      const generic = new SyncVectorEnv(Array.from({ length: 8 }, () => () => new Wrapper(make('classic/CartPole-v1', kw))), opts);
+      assert.notEqual(flat['flat'][0], null);
+      assert.equal(generic['flat'][0], null);
+      assert.deepEqual(snapshot(flat.reset({ seed: 3 })), snapshot(generic.reset({ seed: 3 })));
+      const rng = new Rng(1);
+      const a = new Int32Array(8);
+      let truncations = 0;
+      let terminations = 0;
+      for (let t = 0; t < 2000; t++) {
+        for (let i = 0; i < 8; i++) a[i] = rng.int(2);
+        const f = snapshot(flat.step(a));
+        assert.deepEqual(f, snapshot(generic.step(a)), `step ${t}`);
+        truncations += f.truncated.reduce((x, y) => x + y, 0);
+        terminations += f.terminated.reduce((x, y) => x + y, 0);
+      }
+      assert.ok(truncations > 0 && terminations > 0, 'both kinds of episode end should be exercised');
+    });
+  }
 
   it('replays identically for the same seed and actions (property)', () => {
     fc.assert(
