@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   Autoreset,
   Box,
@@ -33,6 +34,30 @@ describe('checkEnv on good envs', () => {
   for (const id of listEnvs()) {
     it(`passes on every registered env: ${id}`, () => {
       assert.deepEqual(checkEnv(make(id)), []);
+    });
+  }
+  for (const id of listEnvs()) {
+    it(`replays seeded rollouts identically: ${id} (property)`, () => {
+      const rollout = (seed: number, actionSeed: number): string => {
+        const env = make(id);
+        env.actionSpace.seed(actionSeed);
+        let last: { info: Record<string, unknown> } = env.reset({ seed });
+        const out: unknown[] = [last];
+        for (let t = 0; t < 60; t++) {
+          const mask = last.info['actionMask'];
+          const r = env.step(env.actionSpace.sample(mask instanceof Uint8Array ? mask : undefined));
+          out.push(r);
+          last = r.terminated || r.truncated ? env.reset() : r;
+          if (last !== r) out.push(last);
+        }
+        return JSON.stringify(out, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v));
+      };
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer(), (seed, actionSeed) => {
+          assert.equal(rollout(seed, actionSeed), rollout(seed, actionSeed));
+        }),
+        { numRuns: 20 },
+      );
     });
   }
   it('passes on the unwrapped CartPole and on a stack of wrappers', () => {
