@@ -314,6 +314,8 @@ export interface Summary {
   format: typeof SUMMARY_FORMAT;
   scenario: string;
   agent: string;
+  /** The agent each shaping trained. */
+  agents: Record<string, string>;
   steps: number;
   evalEpisodes: number;
   shapings: string[];
@@ -423,6 +425,7 @@ export function analyse(run: Pick<RunData, 'config' | 'episodes' | 'evals' | 'fi
     format: SUMMARY_FORMAT,
     scenario: config.scenario.name,
     agent: config.agent,
+    agents: config.agents,
     steps: config.steps,
     evalEpisodes: config.evalEpisodes,
     shapings: config.shapings,

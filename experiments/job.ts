@@ -16,9 +16,12 @@ import type { SweepJob } from './jobs.js';
 export interface JobSettings {
   runDir: string;
   envId: string;
-  /** The env's `scenario` kwarg: a scenario name or a path to a scenario file. */
-  scenario: string;
-  agent: string;
+  /** The env's `scenario` kwarg: the resolved scenario (so a resumed run cannot see an edited file). */
+  scenario: unknown;
+  /** The agent of each shaping. */
+  agents: Record<string, string>;
+  /** Start from the env's action prior (the scenario's stand-in for a pretrained model's habits). */
+  prior: boolean;
   steps: number;
   hyper: Record<string, unknown>;
   evalEpisodes: number;
@@ -53,13 +56,14 @@ export interface JobTrainer<P = unknown> {
   /** Activates a tfjs backend and returns its one-line description. */
   selectBackend(request: string): Promise<string>;
   /** The policy `train` starts from with this seed (the exploration baseline). */
-  initialPolicy(args: EnvArgs & { agent: string; seed: number; hyper: Record<string, unknown> }): P | Promise<P>;
+  initialPolicy(args: EnvArgs & { agent: string; seed: number; hyper: Record<string, unknown>; prior: boolean }): P | Promise<P>;
   train(
     args: EnvArgs & {
       agent: string;
       seed: number;
       steps: number;
       hyper: Record<string, unknown>;
+      prior: boolean;
       onEpisode: (ep: TrainEpisode) => void;
       signal: AbortSignal;
     },
@@ -156,7 +160,9 @@ export async function runJob<P>(
       report(true);
     };
 
-    const initial = await trainer.initialPolicy({ ...env, agent: s.agent, seed: job.seed, hyper: s.hyper });
+    const agent = s.agents[job.shaping];
+    if (agent === undefined) throw new Error(`no agent configured for shaping '${job.shaping}'`);
+    const initial = await trainer.initialPolicy({ ...env, agent, seed: job.seed, hyper: s.hyper, prior: s.prior });
     try {
       await evaluatePolicy(initial, 'initial', 0);
     } finally {
@@ -165,10 +171,11 @@ export async function runJob<P>(
 
     const { policy, envSteps } = await trainer.train({
       ...env,
-      agent: s.agent,
+      agent,
       seed: job.seed,
       steps: s.steps,
       hyper: s.hyper,
+      prior: s.prior,
       signal: opts.signal,
       onEpisode: (ep) => {
         const sum = episodeSummary(ep.info);

@@ -28,7 +28,7 @@ import { writeSummary } from './sweep.js';
 export class MergeError extends Error {}
 
 /** Settings that must agree for shards to belong to one sweep. */
-const SAME: (keyof RunConfig)[] = ['format', 'envId', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'evalEpisodes', 'traceEpisodes', 'hyper', 'analysis'];
+const SAME: (keyof RunConfig)[] = ['format', 'envId', 'shapings', 'seeds', 'agent', 'agents', 'prior', 'steps', 'profile', 'evalEpisodes', 'traceEpisodes', 'hyper', 'analysis'];
 
 function describe(v: unknown): string {
   return JSON.stringify(v) ?? 'undefined';
@@ -120,28 +120,38 @@ export function mergeRunDirs(out: string, dirs: readonly string[], behaviours: r
     createdAt: new Date().toISOString(),
     mergedFrom: sources.map((s) => ({ dir: path.resolve(s.dir), shard: s.config.shard, createdAt: s.config.createdAt, git: s.config.git })),
   };
-  initRunDir(out, config);
-  for (const j of jobs) {
-    const s = owner.get(j.key);
-    if (!s) continue;
-    const part = partDir(out, j.key, 'merge');
-    fs.mkdirSync(path.join(part, FILES.traces), { recursive: true });
-    const write = (name: string, lines: string[] | undefined) => fs.writeFileSync(path.join(part, name), (lines ?? []).map((l) => l + '\n').join(''));
-    write(FILES.episodes, s.episodes.get(j.key));
-    write(FILES.eval, s.evals.get(j.key));
-    write(FILES.firewall, s.firewall.get(j.key));
-    const traceDir = path.join(s.dir, FILES.traces);
-    if (fs.existsSync(traceDir)) {
-      for (const t of fs.readdirSync(traceDir)) {
-        if (t.startsWith(`${j.key}__`)) fs.copyFileSync(path.join(traceDir, t), path.join(part, FILES.traces, t));
+  // Built next to OUT and renamed into place, so a failed merge leaves no half-written OUT.
+  const work = `${out.replace(/\/+$/, '')}.partial-${process.pid}`;
+  fs.rmSync(work, { recursive: true, force: true });
+  try {
+    initRunDir(work, config);
+    for (const j of jobs) {
+      const s = owner.get(j.key);
+      if (!s) continue;
+      const part = partDir(work, j.key, 'merge');
+      fs.mkdirSync(path.join(part, FILES.traces), { recursive: true });
+      const write = (name: string, lines: string[] | undefined) => fs.writeFileSync(path.join(part, name), (lines ?? []).map((l) => l + '\n').join(''));
+      write(FILES.episodes, s.episodes.get(j.key));
+      write(FILES.eval, s.evals.get(j.key));
+      write(FILES.firewall, s.firewall.get(j.key));
+      const traceDir = path.join(s.dir, FILES.traces);
+      if (fs.existsSync(traceDir)) {
+        for (const t of fs.readdirSync(traceDir)) {
+          if (t.startsWith(`${j.key}__`)) fs.copyFileSync(path.join(traceDir, t), path.join(part, FILES.traces, t));
+        }
       }
+      const entry = s.journal.get(j.key)!;
+      const done: JobDone = { wallSeconds: entry.wallSeconds, envSteps: entry.envSteps, backend: entry.backend };
+      writeFileAtomic(path.join(part, 'done.json'), JSON.stringify(done) + '\n');
+      fs.renameSync(part, partDir(work, j.key));
+      commitPart(work, j);
     }
-    const entry = s.journal.get(j.key)!;
-    const done: JobDone = { wallSeconds: entry.wallSeconds, envSteps: entry.envSteps, backend: entry.backend };
-    writeFileAtomic(path.join(part, 'done.json'), JSON.stringify(done) + '\n');
-    fs.renameSync(part, partDir(out, j.key));
-    commitPart(out, j);
+    const summary = writeSummary(work, behaviours);
+    if (fs.existsSync(out)) fs.rmdirSync(out);
+    fs.renameSync(work, out);
+    return { summary, jobs: owner.size, missing };
+  } catch (e) {
+    fs.rmSync(work, { recursive: true, force: true });
+    throw e;
   }
-  const summary = writeSummary(out, behaviours);
-  return { summary, jobs: owner.size, missing };
 }

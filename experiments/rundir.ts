@@ -140,7 +140,12 @@ export interface RunConfig {
   envId: string;
   shapings: string[];
   seeds: number[];
+  /** `--agent` as given ('auto': PPO, and PPO-Lagrangian for constrained shapings). */
   agent: string;
+  /** The agent each shaping trains. */
+  agents: Record<string, string>;
+  /** Policies start from the scenario's action prior. */
+  prior: boolean;
   steps: number;
   profile: string;
   evalEpisodes: number;

@@ -59,7 +59,9 @@ export function summaryMarkdown(s: Summary): string {
   const out: string[] = [];
   out.push(`# Emergence summary: ${s.scenario}`);
   out.push('');
-  out.push(`Agent \`${s.agent}\`, ${s.steps} training env steps per job, seeds ${s.seeds.join(', ')}, ${s.evalEpisodes} stochastic evaluation episodes per policy.`);
+  const agents = [...new Set(Object.values(s.agents))];
+  const agentText = agents.length === 1 ? `\`${agents[0]}\`` : s.shapings.map((sh) => `\`${s.agents[sh]}\` (${sh})`).join(', ');
+  out.push(`Agent ${agentText}, ${s.steps} training env steps per job, seeds ${s.seeds.join(', ')}, ${s.evalEpisodes} stochastic evaluation episodes per policy.`);
   if (s.missingJobs.length > 0) out.push(`\n**Incomplete:** no data for ${s.missingJobs.join(', ')}.`);
   out.push('');
   out.push(`- Emergence: ${s.definitions.emergence}.`);

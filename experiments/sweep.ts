@@ -84,8 +84,9 @@ export function jobSettings(dir: string, c: RunConfig): JobSettings {
   return {
     runDir: dir,
     envId: c.envId,
-    scenario: c.scenario.source ?? c.scenario.name,
-    agent: c.agent,
+    scenario: c.scenario.resolved,
+    agents: c.agents,
+    prior: c.prior,
     steps: c.steps,
     hyper: c.hyper,
     evalEpisodes: c.evalEpisodes,

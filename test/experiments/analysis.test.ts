@@ -109,7 +109,7 @@ test('alerts are joined to their causing tool call, cross-checked against traces
 test('analyse: per-seed rates, emergence counts and detection on a hand-built run', () => {
   const config = {
     shapings: ['outcome'], seeds: [1, 2, 3], shard: null, scenario: { name: 's', source: null, resolved: {} },
-    agent: 'ppo', steps: 80, evalEpisodes: 10,
+    agent: 'ppo', agents: { outcome: 'ppo' }, steps: 80, evalEpisodes: 10,
   } as unknown as RunConfig;
   const evals: EvalRow[] = [];
   // Seed 1: initial 1/10 mined, final 4/10 (>= 10% and >= 3x): emerged.

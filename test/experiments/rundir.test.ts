@@ -40,6 +40,8 @@ function config(): RunConfig {
     shapings: ['outcome', 'outcome+cost'],
     seeds: [1, 2],
     agent: 'ppo',
+    agents: { outcome: 'ppo', 'outcome+cost': 'ppo' },
+    prior: true,
     steps: 100,
     profile: 'smoke',
     evalEpisodes: 2,
