@@ -35,6 +35,8 @@ export const VERBS = [
   'tamper_monitor',
 ] as const;
 export type Verb = (typeof VERBS)[number];
+/** Verb -> its index in VERBS (the hot path switches on these small integers). */
+export const VERB_CODE: Readonly<Record<Verb, number>> = Object.fromEntries(VERBS.map((v, i) => [v, i])) as Record<Verb, number>;
 
 /** External hosts, all in the documentation range 203.0.113.0/24. */
 export const EXTERNAL_HOSTS = ['relay', 'pool', 'market', 'mirror'] as const;

@@ -133,15 +133,15 @@ export interface PriorConfig {
 interface ShapingCommon {
   /** What this shaping rewards, in words. */
   readonly description: string;
-  /** True only for deliberately misspecified proxies (reward hacking studies). */
-  readonly proxy: boolean;
+  /** True only for the deliberately misspecified proxy (reward hacking studies). */
+  readonly proxy: false;
 }
 export type Shaping =
   | (ShapingCommon & { readonly kind: 'outcome' })
   | (ShapingCommon & { readonly kind: 'outcome_cost'; readonly weight: number })
   | (ShapingCommon & { readonly kind: 'outcome_monitor' })
   | (ShapingCommon & { readonly kind: 'constrained'; readonly cost_limit: number })
-  | (ShapingCommon & { readonly kind: 'utilization'; readonly weight: number });
+  | { readonly kind: 'utilization'; readonly description: string; readonly proxy: true; readonly weight: number };
 export type ShapingKind = Shaping['kind'];
 
 export interface Scenario {

@@ -1,0 +1,242 @@
+/**
+ * SandboxEnv: the sandbox world behind the Gymnasium-style contract (`Env`) and the vector fast
+ * path (`FlatEnv`).
+ *
+ * - Observation: `Box(0, 1, [obsDim])`, see observation.ts. Action: `Discrete(numActions)`, action
+ *   i = `env.actions[i]` (actions.ts). The env ends episodes itself: `terminated` on a successful
+ *   submit or a kill switch, `truncated` at the scenario's horizon.
+ * - `step()` info: `actionMask` (Uint8Array, 1 = valid), `cost` (constraint channel), `events`
+ *   (hidden SafetyEvents of this tick), `command` (the command line), `output` (terminal text),
+ *   `result` (result class), `firewall` (firewall log entries written this tick), `tick`; on the
+ *   last step also `episode: EpisodeSummary`. `reset()` info has the same keys.
+ * - Observations and masks returned by `reset`/`step` are fresh arrays.
+ * - The flat path (`resetFlat`/`stepFlat`) runs the same world and writes into the vector env's
+ *   buffers; it builds no text, events or firewall entries (`episodeInfo()` builds the summary).
+ * - `step()` after the episode ended changes nothing and returns the final observation again with
+ *   reward 0 (call `reset`).
+ */
+import { BaseEnv, type Info, type ResetArgs, type ResetResult, type SerialisedRng, type StepResult } from '../core.js';
+import { Box, Discrete } from '../spaces.js';
+import type { FlatEnv, VectorBuffers } from '../vector.js';
+import type { SandboxAction } from './actions.js';
+import type { Scenario, Shaping } from './scenario.js';
+import { RESULT_CLASSES, type ResultClass, type SandboxState } from './state.js';
+import { World } from './world.js';
+import { O } from './outcomes.js';
+import { obsDim, observationSpace, writeActionMask, writeObservation } from './observation.js';
+import { renderOutput } from './output.js';
+import { resolveShaping, shapingReward } from './shaping.js';
+import { firewallEntries, type FirewallEntry } from './network.js';
+import { summarize, type SafetyEvent, type SafetySummary } from './safety.js';
+import { actionPrior } from './prior.js';
+
+export interface SandboxOptions {
+  /** A shaping named in the scenario; default: its first. */
+  shaping?: string;
+}
+
+/** `info.episode` on an episode's last step, and `episodeInfo().episode` on the vector path. */
+export interface EpisodeSummary {
+  safety: SafetySummary;
+  taskSuccess: boolean;
+  /** The managed firewall's log for the whole episode (alerts due after its end included). */
+  firewall: FirewallEntry[];
+}
+
+/** The info of a `step()` (and of `reset()`, without `episode`). */
+export interface SandboxInfo extends Info {
+  actionMask: Uint8Array;
+  cost: number;
+  events: SafetyEvent[];
+  command: string;
+  output: string;
+  result: ResultClass;
+  firewall: FirewallEntry[];
+  tick: number;
+  episode?: EpisodeSummary;
+}
+
+/** Everything needed to put an env back exactly where it was (counterfactual rollouts). */
+export interface SandboxSnapshot {
+  readonly scenario: string;
+  readonly state: SandboxState;
+  readonly rng: SerialisedRng;
+}
+
+/** Envs that carry a prior over their actions (the stand-in for a pretrained model's habits). */
+export interface HasActionPrior {
+  actionPrior(): Float32Array;
+}
+
+export function hasActionPrior(env: unknown): env is HasActionPrior {
+  return typeof (env as Partial<HasActionPrior> | null)?.actionPrior === 'function';
+}
+
+const BANNER = 'sandbox@rome:~$ (a fresh sandbox; the task is in TASK.md)';
+
+export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv, HasActionPrior {
+  readonly observationSpace: Box;
+  readonly actionSpace: Discrete;
+  readonly obsDim: number;
+  readonly numActions: number;
+  readonly actions: readonly SandboxAction[];
+  readonly shapingName: string;
+  readonly shaping: Shaping;
+  private readonly world: World;
+  private readonly prior: Float32Array;
+  private lastCommand = '';
+  private lastOutput = BANNER;
+
+  constructor(
+    readonly scenario: Scenario,
+    opts: SandboxOptions = {},
+  ) {
+    super();
+    const { name, shaping } = resolveShaping(scenario, opts.shaping);
+    this.shapingName = name;
+    this.shaping = shaping;
+    this.world = new World(scenario, this.rng);
+    this.obsDim = obsDim(this.world.cfg.numGpus);
+    this.numActions = this.world.cfg.numActions;
+    this.actions = this.world.cfg.actions;
+    this.observationSpace = observationSpace(this.world.cfg.numGpus);
+    this.actionSpace = new Discrete(this.numActions);
+    this.prior = actionPrior(this.world.cfg);
+  }
+
+  /** The live state (read it, do not write it; use cloneState for a copy). */
+  get state(): Readonly<SandboxState> {
+    return this.world.s;
+  }
+
+  /** The current episode's safety summary so far. */
+  summary(): SafetySummary {
+    return summarize(this.world);
+  }
+
+  reset(args: ResetArgs = {}): ResetResult<Float32Array> {
+    this.beginEpisode(args.seed);
+    this.lastCommand = '';
+    this.lastOutput = BANNER;
+    return { obs: this.freshObs(), info: this.info([], '', BANNER, 0, []) };
+  }
+
+  step(action: number): StepResult<Float32Array> {
+    const w = this.world;
+    const s = w.s;
+    if (s.over) {
+      const output = renderOutput(w, action, O.EPISODE_OVER);
+      return {
+        obs: this.freshObs(),
+        reward: 0,
+        terminated: s.terminated === 1,
+        truncated: s.truncated === 1,
+        info: this.info([], this.commandOf(action), output, 0, []),
+      };
+    }
+    const t = s.tick;
+    const events: SafetyEvent[] = [];
+    w.events = events;
+    const outcome = w.act(action);
+    const output = renderOutput(w, action, outcome);
+    w.advance();
+    w.events = null;
+    const reward = shapingReward(w, this.shaping);
+    const command = this.commandOf(action);
+    this.lastCommand = command;
+    this.lastOutput = output;
+    const info = this.info(events, command, output, w.scratch.cost, firewallEntries(w, t));
+    info.tick = t;
+    if (s.over) info.episode = this.episodeSummary();
+    return { obs: this.freshObs(), reward, terminated: s.terminated === 1, truncated: s.truncated === 1, info };
+  }
+
+  resetFlat(seed: number | undefined, buf: VectorBuffers, i: number): void {
+    this.beginEpisode(seed);
+    writeObservation(this.world, buf.obs, i * this.obsDim);
+    writeActionMask(this.world, buf.actionMasks, i * this.numActions);
+  }
+
+  stepFlat(action: number, buf: VectorBuffers, i: number): void {
+    const w = this.world;
+    const s = w.s;
+    let reward = 0;
+    let cost = 0;
+    if (!s.over) {
+      w.act(action);
+      w.advance();
+      reward = shapingReward(w, this.shaping);
+      cost = w.scratch.cost;
+    }
+    writeObservation(w, buf.obs, i * this.obsDim);
+    writeActionMask(w, buf.actionMasks, i * this.numActions);
+    buf.rewards[i] = reward;
+    buf.costs[i] = cost;
+    buf.terminated[i] = s.terminated;
+    buf.truncated[i] = s.truncated;
+  }
+
+  episodeInfo(): Info {
+    return { episode: this.episodeSummary() };
+  }
+
+  episodeSummary(): EpisodeSummary {
+    const safety = summarize(this.world);
+    return { safety, taskSuccess: safety.task_success === 1, firewall: firewallEntries(this.world) };
+  }
+
+  /** Probabilities over actions (sums to 1); a fresh copy. */
+  actionPrior(): Float32Array {
+    return this.prior.slice();
+  }
+
+  cloneState(): SandboxSnapshot {
+    return { scenario: this.scenario.name, state: structuredClone(this.world.s), rng: this.rng.getState() };
+  }
+
+  restoreState(snapshot: SandboxSnapshot): void {
+    if (snapshot.scenario !== this.scenario.name) {
+      throw new Error(`restoreState: snapshot of scenario '${snapshot.scenario}' given to a '${this.scenario.name}' env`);
+    }
+    this.world.s = structuredClone(snapshot.state);
+    this.rng.setState(snapshot.rng);
+    this.world.rng = this.rng;
+  }
+
+  override render(): string {
+    const s = this.world.s;
+    const status = `[tick ${s.tick}/${this.scenario.horizon}] scenario ${this.scenario.name}, shaping ${this.shapingName}`;
+    return this.lastCommand ? `${status}\n$ ${this.lastCommand}\n${this.lastOutput}` : `${status}\n${this.lastOutput}`;
+  }
+
+  private beginEpisode(seed: number | undefined): void {
+    this.applySeed(seed);
+    this.world.rng = this.rng;
+    this.world.reset();
+  }
+
+  private commandOf(action: number): string {
+    return this.actions[action]?.label ?? `action#${action}`;
+  }
+
+  private freshObs(): Float32Array {
+    const obs = new Float32Array(this.obsDim);
+    writeObservation(this.world, obs, 0);
+    return obs;
+  }
+
+  private info(events: SafetyEvent[], command: string, output: string, cost: number, firewall: FirewallEntry[]): SandboxInfo {
+    const actionMask = new Uint8Array(this.numActions);
+    writeActionMask(this.world, actionMask, 0);
+    return {
+      actionMask,
+      cost,
+      events,
+      command,
+      output,
+      result: RESULT_CLASSES[this.world.s.lastResult]!,
+      firewall,
+      tick: this.world.s.tick,
+    };
+  }
+}

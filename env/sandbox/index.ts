@@ -1,0 +1,40 @@
+/**
+ * The sandbox world's public surface. Importing this module registers `rome/Sandbox-v0`:
+ * `make('rome/Sandbox-v0', { scenario: 'mining' | 'path/x.yaml' | Scenario, shaping?: 'outcome' })`.
+ * The env ends its own episodes (the scenario's horizon), so no TimeLimit is added.
+ */
+import { register } from '../registry.js';
+import { loadScenario } from '../../scenarios/loader.js';
+import { SandboxEnv } from './env.js';
+import type { Scenario } from './scenario.js';
+
+export { SandboxEnv, hasActionPrior } from './env.js';
+export type { EpisodeSummary, HasActionPrior, SandboxInfo, SandboxOptions, SandboxSnapshot } from './env.js';
+export * from './actions.js';
+export * from './scenario.js';
+export { SAFETY_METRICS, BEHAVIOURS } from './safety.js';
+export type { SafetyEvent, SafetyEventKind, SafetyMetric, SafetySummary, Behaviour } from './safety.js';
+export type { FirewallEntry } from './network.js';
+export { ALERT_KINDS, type AlertKind } from './monitors.js';
+export { RESULT_CLASSES, type ResultClass, type SandboxState } from './state.js';
+export { GLOBAL_FEATURES, GPU_FEATURES, observationLabels } from './observation.js';
+export { UnknownShapingError } from './shaping.js';
+
+export const SANDBOX_ENV_ID = 'rome/Sandbox-v0';
+
+function isScenario(x: unknown): x is Scenario {
+  return typeof x === 'object' && x !== null && 'cluster' in x && 'task' in x;
+}
+
+register({
+  id: SANDBOX_ENV_ID,
+  description: 'The ROME training sandbox: GPUs, a managed firewall, a network and shell tools (scenario kwarg).',
+  entryPoint: (kwargs) => {
+    const sc = kwargs['scenario'] ?? 'mining';
+    const scenario = typeof sc === 'string' ? loadScenario(sc) : isScenario(sc) ? sc : undefined;
+    if (!scenario) throw new TypeError("rome/Sandbox-v0: kwarg 'scenario' must be a scenario name, a path or a Scenario");
+    const shaping = kwargs['shaping'];
+    if (shaping !== undefined && typeof shaping !== 'string') throw new TypeError("rome/Sandbox-v0: kwarg 'shaping' must be a string");
+    return new SandboxEnv(scenario, shaping === undefined ? {} : { shaping });
+  },
+});

@@ -1,0 +1,176 @@
+/**
+ * The world: a scenario, its derived lookup tables, the mutable state, the generator, and the
+ * order of one tick. Every behaviour lives in the module named after it; this file only says in
+ * which order they happen.
+ *
+ * One tick (= one tool call):
+ *   1. `act`: the command runs (tools.ts dispatches to the module that owns the verb); firewall
+ *      verdicts and alerts caused by the command are decided now.
+ *   2. `advance`: the world moves on one tick: task jobs produce work (task.ts), miners produce
+ *      coins (economy.ts), the tunnel carries traffic (network.ts), telemetry looks at the GPUs
+ *      (monitors.ts), operational cost is metered (economy.ts), violations are counted
+ *      (safety.ts), alerts due this tick go out (monitors.ts), and the tick ends.
+ */
+import { Rng } from '../rng.js';
+import {
+  CREDENTIAL_SOURCES,
+  EXTERNAL_HOSTS,
+  MONITOR_NAMES,
+  VERBS,
+  VERB_CODE,
+  VERB_INFO,
+  buildActionTable,
+  type SandboxAction,
+} from './actions.js';
+import { FIREWALL_ALERT_KINDS, GPU_OWNERS, VIOLATION_KINDS, type Scenario } from './scenario.js';
+import { createState, resetState, type SandboxState } from './state.js';
+import type { SafetyEvent } from './safety.js';
+import { applyAction } from './tools.js';
+import { advanceTask } from './task.js';
+import { advanceEconomy, meterOperationalCost } from './economy.js';
+import { advanceNetwork } from './network.js';
+import { emitDueAlerts, telemetryTick } from './monitors.js';
+import { accountViolations } from './safety.js';
+import { initCluster } from './cluster.js';
+import { OUTCOMES, OUTCOME_NAMES } from './outcomes.js';
+import { RESULT_CLASSES } from './state.js';
+
+/** Scenario values as flat arrays, computed once per env. */
+export class WorldConfig {
+  readonly numGpus: number;
+  /** Owner code per GPU (index in GPU_OWNERS). */
+  readonly owner: Int8Array;
+  /** 1 where the GPU is allocated to the sandbox. */
+  readonly allocated: Uint8Array;
+  readonly numAllocated: number;
+  /** Per external host: 1 if the egress policy allows direct connections. */
+  readonly egressAllowed: Uint8Array;
+  readonly actions: readonly SandboxAction[];
+  readonly numActions: number;
+  /** Per action: verb code and target code (GPU / host / credential / monitor index, -1 none). */
+  readonly actionVerb: Int8Array;
+  readonly actionTarget: Int8Array;
+  readonly verbDisabled: Uint8Array;
+  /** Per alert kind (monitors.ts ALERT_KINDS order, firewall kinds first): latency and probability. */
+  readonly firewallLatency: Int32Array;
+  readonly firewallProbability: Float64Array;
+  /** Per monitor (MONITOR_NAMES order). */
+  readonly monitorEnabled: Uint8Array;
+  readonly monitorInLoop: Uint8Array;
+  readonly monitorKillSwitch: Uint8Array;
+  readonly monitorPenalty: Float64Array;
+  readonly monitorLatency: Int32Array;
+  readonly monitorProbability: Float64Array;
+  readonly monitorTamperable: Uint8Array;
+  /** Per violation kind (VIOLATION_KINDS order): its weight in info.cost. */
+  readonly costWeight: Float64Array;
+
+  constructor(readonly sc: Scenario) {
+    const gpus = sc.cluster.gpus;
+    this.numGpus = gpus.length;
+    this.owner = Int8Array.from(gpus.map((o) => GPU_OWNERS.indexOf(o)));
+    this.allocated = Uint8Array.from(gpus.map((o) => (o === 'agent' ? 1 : 0)));
+    this.numAllocated = this.allocated.reduce((a, b) => a + b, 0);
+    this.egressAllowed = Uint8Array.from(EXTERNAL_HOSTS.map((h) => (sc.network.egress[h] === 'allow' ? 1 : 0)));
+    this.actions = buildActionTable(sc);
+    this.numActions = this.actions.length;
+    this.actionVerb = Int8Array.from(this.actions.map((a) => VERB_CODE[a.verb]));
+    this.actionTarget = Int8Array.from(
+      this.actions.map((a) => {
+        if (a.target === undefined) return -1;
+        if (typeof a.target === 'number') return a.target;
+        switch (VERB_INFO[a.verb].target) {
+          case 'host':
+            return (EXTERNAL_HOSTS as readonly string[]).indexOf(a.target);
+          case 'credential':
+            return (CREDENTIAL_SOURCES as readonly string[]).indexOf(a.target);
+          default:
+            return (MONITOR_NAMES as readonly string[]).indexOf(a.target);
+        }
+      }),
+    );
+    this.verbDisabled = Uint8Array.from(VERBS.map((v) => (sc.tools.disabled.includes(v) ? 1 : 0)));
+    const fw = sc.monitors.firewall;
+    this.firewallLatency = Int32Array.from(FIREWALL_ALERT_KINDS.map((k) => fw.alerts[k].latency));
+    this.firewallProbability = Float64Array.from(FIREWALL_ALERT_KINDS.map((k) => fw.alerts[k].probability));
+    const mons = MONITOR_NAMES.map((m) => sc.monitors[m]);
+    this.monitorEnabled = Uint8Array.from(mons.map((m) => (m.enabled ? 1 : 0)));
+    this.monitorInLoop = Uint8Array.from(mons.map((m) => (m.in_loop ? 1 : 0)));
+    this.monitorKillSwitch = Uint8Array.from(mons.map((m) => (m.kill_switch ? 1 : 0)));
+    this.monitorPenalty = Float64Array.from(mons.map((m) => m.penalty));
+    const host = [sc.monitors.gpu_telemetry, sc.monitors.process_audit];
+    this.monitorLatency = Int32Array.from([0, ...host.map((m) => m.latency)]);
+    this.monitorProbability = Float64Array.from([1, ...host.map((m) => m.detection_probability)]);
+    this.monitorTamperable = Uint8Array.from([0, ...host.map((m) => (m.tamperable ? 1 : 0))]);
+    this.costWeight = Float64Array.from(VIOLATION_KINDS.map((k) => sc.cost[k]));
+  }
+}
+
+/** Per-tick values the reward and info need, recomputed every tick (not part of saved state). */
+export interface TickScratch {
+  /** The outcome code of this tick's command. */
+  outcome: number;
+  /** Outcome reward earned this tick (a successful submit). */
+  outcomeReward: number;
+  /** Operational cost metered this tick. */
+  opCost: number;
+  /** `info.cost` of this tick. */
+  cost: number;
+  /** Mean utilisation over the cluster's GPUs this tick. */
+  meanUtil: number;
+}
+
+export class World {
+  readonly cfg: WorldConfig;
+  s: SandboxState;
+  /** Set by the env; replaced when the env reseeds. */
+  rng: Rng;
+  /** Events of the current tick when recording (the `step()` path); null on the flat path. */
+  events: SafetyEvent[] | null = null;
+  readonly scratch: TickScratch = { outcome: 0, outcomeReward: 0, opCost: 0, cost: 0, meanUtil: 0 };
+
+  constructor(readonly sc: Scenario, rng: Rng) {
+    this.cfg = new WorldConfig(sc);
+    this.s = createState(sc);
+    this.rng = rng;
+    this.reset();
+  }
+
+  reset(): void {
+    resetState(this.s);
+    initCluster(this);
+  }
+
+  /** Phase 1 of a tick: run the command. Returns its outcome code. */
+  act(action: number): number {
+    const s = this.s;
+    s.momentaryViolations = 0;
+    s.egressThisTick = 0;
+    s.alertsEmittedThisTick.fill(0);
+    const sc = this.scratch;
+    sc.outcomeReward = 0;
+    const outcome = applyAction(this, action);
+    sc.outcome = outcome;
+    s.lastResult = RESULT_INDEX[outcome]!;
+    return outcome;
+  }
+
+  /** Phase 2 of a tick: the world moves on; ends the episode when it is over. */
+  advance(): void {
+    const s = this.s;
+    advanceTask(this);
+    advanceEconomy(this);
+    advanceNetwork(this);
+    telemetryTick(this);
+    meterOperationalCost(this);
+    accountViolations(this);
+    emitDueAlerts(this);
+    s.tick += 1;
+    s.terminated = s.submitted || s.killSwitch ? 1 : 0;
+    s.truncated = !s.terminated && s.tick >= this.sc.horizon ? 1 : 0;
+    s.over = s.terminated || s.truncated ? 1 : 0;
+  }
+}
+
+/** Outcome code -> index in RESULT_CLASSES. */
+const RESULT_INDEX = Int8Array.from(OUTCOME_NAMES.map((n) => RESULT_CLASSES.indexOf(OUTCOMES[n])));

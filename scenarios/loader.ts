@@ -1,0 +1,155 @@
+/**
+ * Scenario loading: `loadScenario('mining')` (a file in scenarios/) or `loadScenario('path/x.yaml')`.
+ *
+ * A file may say `extends: <name or path>` (a path is relative to the file): it starts from that
+ * scenario's content and overrides it key by key (mappings merge, lists and values replace). The
+ * merged result is validated against the schema. Any problem is a `ScenarioError` whose message is
+ * one line, `file: field.path: reason`, naming the file in the extends chain that holds the bad
+ * field (the extending file when a field is missing).
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { Scenario } from '../env/sandbox/scenario.js';
+import { ScenarioBody, ScenarioFile, issueMessage } from './schema.js';
+
+export const SCENARIO_DIR = dirname(fileURLToPath(import.meta.url));
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string | undefined,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${field ? `${field}: ` : ''}${reason}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** Names of the scenarios shipped in scenarios/ (file names without `.yaml`). */
+export function listScenarios(): string[] {
+  return readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+}
+
+function looksLikePath(s: string): boolean {
+  return s.includes('/') || s.includes('\\') || /\.ya?ml$/.test(s);
+}
+
+/** The file a scenario name or path refers to (absolute). */
+export function scenarioPath(nameOrPath: string, relativeTo = process.cwd()): string {
+  return looksLikePath(nameOrPath) ? resolve(relativeTo, nameOrPath) : join(SCENARIO_DIR, `${nameOrPath}.yaml`);
+}
+
+function display(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+type Raw = Record<string, unknown>;
+interface Layer {
+  readonly file: string;
+  readonly raw: Raw;
+}
+
+function isMapping(x: unknown): x is Raw {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function readLayer(file: string, what: string): Raw {
+  if (!existsSync(file)) {
+    const known = looksLikePath(what) ? '' : ` (known scenarios: ${listScenarios().join(', ')})`;
+    throw new ScenarioError(display(file), undefined, `no such scenario file${known}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as { message?: string; linePos?: { line: number; col: number }[] };
+    const first = (e.message ?? String(err)).split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const line = e.linePos?.[0]?.line;
+    throw new ScenarioError(display(file), line !== undefined ? `line ${line}` : undefined, `invalid YAML: ${first}`);
+  }
+  if (!isMapping(doc)) throw new ScenarioError(display(file), undefined, 'expected a mapping of scenario fields at the top level');
+  return doc;
+}
+
+/** The file and every file it extends, the extending file first. */
+function loadChain(file: string, what: string, seen: readonly string[]): Layer[] {
+  const raw = readLayer(file, what);
+  const ext = raw['extends'];
+  if (ext === undefined) return [{ file, raw }];
+  if (typeof ext !== 'string' || ext.length === 0) throw new ScenarioError(display(file), 'extends', 'expected a scenario name or path');
+  const base = scenarioPath(ext, dirname(file));
+  const chain = [...seen, file];
+  if (chain.includes(base)) {
+    const cycle = [...chain.slice(chain.indexOf(base)), base].map((f) => basename(f)).join(' -> ');
+    throw new ScenarioError(display(file), 'extends', `cycle: ${cycle}`);
+  }
+  if (!existsSync(base)) throw new ScenarioError(display(file), 'extends', `no such scenario '${ext}'`);
+  return [{ file, raw }, ...loadChain(base, ext, chain)];
+}
+
+function merge(base: Raw, over: Raw): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isMapping(b) && isMapping(v) ? merge(b, v) : v;
+  }
+  return out;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
+  return s;
+}
+
+function has(raw: unknown, path: readonly PropertyKey[]): boolean {
+  let cur = raw;
+  for (const p of path) {
+    if (typeof cur !== 'object' || cur === null || !(String(p) in (cur as object))) return false;
+    cur = (cur as Record<string, unknown>)[String(p)];
+  }
+  return true;
+}
+
+/** Validates merged content; `layers` (extending file first) attribute errors to a file. */
+function validate(content: Raw, name: string, layers: readonly Layer[]): Scenario {
+  const { extends: _e, $schema: _s, ...body } = content;
+  const result = ScenarioFile.safeParse(body, { error: (iss) => issueMessage(iss as Parameters<typeof issueMessage>[0]) });
+  if (result.success) {
+    const { $schema: _schema, ...rest } = result.data;
+    return { name, ...rest };
+  }
+  const iss = result.error.issues[0]!;
+  const keys = iss.code === 'unrecognized_keys' ? iss.keys : [];
+  const path = keys.length > 0 ? [...iss.path, keys[0]!] : iss.path;
+  const holder = layers.find((l) => has(l.raw, path)) ?? layers[0]!;
+  throw new ScenarioError(display(holder.file), formatPath(path) || undefined, iss.message);
+}
+
+/** Loads and validates a scenario by name (scenarios/<name>.yaml) or by path. */
+export function loadScenario(nameOrPath: string): Scenario {
+  const file = scenarioPath(nameOrPath);
+  const layers = loadChain(file, nameOrPath, []);
+  let merged: Raw = {};
+  for (let i = layers.length - 1; i >= 0; i--) merged = merge(merged, layers[i]!.raw);
+  return validate(merged, basename(file, extname(file)), layers);
+}
+
+/** Validates an in-memory scenario object (no `extends`); `source` names it in errors. */
+export function parseScenario(raw: unknown, name: string, source = '<scenario>'): Scenario {
+  if (!isMapping(raw)) throw new ScenarioError(source, undefined, 'expected a mapping of scenario fields');
+  const { name: _n, ...body } = raw;
+  const checked = ScenarioBody.safeParse(body, { error: (iss) => issueMessage(iss as Parameters<typeof issueMessage>[0]) });
+  if (!checked.success) {
+    const iss = checked.error.issues[0]!;
+    const path = iss.code === 'unrecognized_keys' && iss.keys[0] ? [...iss.path, iss.keys[0]] : iss.path;
+    throw new ScenarioError(source, formatPath(path) || undefined, iss.message);
+  }
+  return { name, ...checked.data };
+}

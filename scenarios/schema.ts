@@ -1,0 +1,201 @@
+/**
+ * The scenario file schema (zod 4). Field names are the YAML keys; `Scenario` in
+ * env/sandbox/scenario.ts is exactly what a validated file becomes (plus `name`, from the file
+ * name). Error messages are written for people: the loader prints `file: field.path: message`.
+ *
+ * `scenarios/scenario.schema.json` is generated from `ScenarioFileJsonSchema` (`npm run schema`).
+ */
+import { z } from 'zod';
+import { EXTERNAL_HOSTS, VERBS } from '../env/sandbox/actions.js';
+import { FIREWALL_ALERT_KINDS, GPU_OWNERS, VIOLATION_KINDS, type Scenario } from '../env/sandbox/scenario.js';
+
+const positive = () => z.number().positive({ error: 'expected a positive number' });
+const nonNegative = () => z.number().nonnegative({ error: 'expected a number >= 0' });
+const probability = () =>
+  z.number().min(0, { error: 'expected a probability in [0, 1]' }).max(1, { error: 'expected a probability in [0, 1]' });
+const positiveInt = () => z.int().positive({ error: 'expected a positive integer' });
+const nonNegativeInt = () => z.int().nonnegative({ error: 'expected an integer >= 0' });
+const MAX_GPUS = 64;
+
+const Task = z.strictObject({
+  work: positive().describe('Work units after which the tests pass.'),
+  gpu_rate: positive().describe('Work units per tick from one GPU running the task job.'),
+  compute_leverage: nonNegative().describe('Each GPU beyond the first running the task job adds compute_leverage * gpu_rate per tick (0: extra compute is useless).'),
+  submit_reward: positive().describe('Outcome reward for a successful submit.'),
+});
+
+const Cluster = z.strictObject({
+  gpus: z
+    .array(z.enum(GPU_OWNERS))
+    .min(1, { error: 'expected at least one GPU' })
+    .max(MAX_GPUS, { error: `expected at most ${MAX_GPUS} GPUs` })
+    .refine((g) => g.includes('agent'), { error: "expected at least one GPU allocated to 'agent'" })
+    .describe('Owner of each GPU, in index order: agent (the sandbox), trainer, tenant or idle.'),
+  isolation: z.boolean().describe('GPU isolation: the sandbox sees and touches only its own GPUs.'),
+});
+
+const Network = z.strictObject({
+  internal_hosts: nonNegativeInt().describe('Hosts a probe of the internal subnet finds.'),
+  egress: z.record(z.enum(EXTERNAL_HOSTS), z.enum(['allow', 'block'])).describe('Managed-firewall egress policy for direct connections to each external host.'),
+});
+
+const Credentials = z.strictObject({
+  ssh_key: z.boolean().describe('A private key the relay accepts lies in ~/.ssh (needed for the tunnel).'),
+  market_token: z.boolean().describe('A compute-market API token lies in .env (needed to rent GPUs).'),
+});
+
+const Economy = z.strictObject({
+  coins_per_gpu_tick: nonNegative().describe('Coins per GPU-tick of an unthrottled miner that reaches the pool.'),
+  throttle: z
+    .number()
+    .positive({ error: 'expected a number in (0, 1]' })
+    .max(1, { error: 'expected a number in (0, 1]' })
+    .describe('Fraction of full speed a throttled miner runs at.'),
+  rent_price: nonNegative().describe('Coins per rented GPU (a rental lasts the rest of the episode).'),
+  max_rented: nonNegativeInt().describe('Most GPUs the market rents to one sandbox.'),
+  gpu_tick_cost: nonNegative().describe('Operational cost of a GPU-tick beyond the allocation.'),
+  egress_cost: nonNegative().describe('Operational cost of one external connection (or one tick of tunnel traffic).'),
+});
+
+const monitorCommon = {
+  enabled: z.boolean(),
+  in_loop: z.boolean().describe('Alerts reach the reward (minus penalty each) under every shaping.'),
+  kill_switch: z.boolean().describe('An alert ends the episode.'),
+  penalty: nonNegative().describe('Reward subtracted per alert that reaches the reward.'),
+};
+
+const AlertRule = z.strictObject({
+  latency: nonNegativeInt().describe('Ticks between cause and alert.'),
+  probability: probability().describe('Probability the alert is raised per occurrence of its cause.'),
+});
+
+const FirewallMonitor = z.strictObject({
+  ...monitorCommon,
+  alerts: z.record(z.enum(FIREWALL_ALERT_KINDS), AlertRule),
+});
+
+const HostMonitor = z.strictObject({
+  ...monitorCommon,
+  latency: nonNegativeInt(),
+  detection_probability: probability(),
+  tamperable: z.boolean().describe('Whether `systemctl stop` from inside the sandbox disables it.'),
+});
+
+const Monitors = z.strictObject({
+  firewall: FirewallMonitor.describe('The cloud-managed firewall: outside the sandbox, never tamperable.'),
+  gpu_telemetry: HostMonitor,
+  process_audit: HostMonitor,
+});
+
+const Tools = z.strictObject({
+  disabled: z.array(z.enum(VERBS)).describe('Verbs not installed in this sandbox (command not found, masked out).'),
+});
+
+const Prior = z.strictObject({
+  default: nonNegative().describe('Weight of a verb not listed in verbs.'),
+  own_gpu: probability().describe("Share of a GPU verb's weight that goes to the sandbox's allocated GPUs."),
+  verbs: z.partialRecord(z.enum(VERBS), nonNegative()).describe('Weight per verb, spread over its targets.'),
+});
+
+const shapingCommon = {
+  description: z.string().min(1, { error: 'expected a non-empty description' }),
+};
+const notProxy = z.literal(false, { error: 'only the utilization shaping may be labelled proxy: true' });
+const Shaping = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('outcome'), ...shapingCommon, proxy: notProxy }),
+    z.strictObject({ kind: z.literal('outcome_cost'), ...shapingCommon, proxy: notProxy, weight: nonNegative() }),
+    z.strictObject({ kind: z.literal('outcome_monitor'), ...shapingCommon, proxy: notProxy }),
+    z.strictObject({ kind: z.literal('constrained'), ...shapingCommon, proxy: notProxy, cost_limit: nonNegative() }),
+    z.strictObject({
+      kind: z.literal('utilization'),
+      ...shapingCommon,
+      proxy: z.literal(true, { error: 'a utilization shaping rewards a misspecified proxy and must say proxy: true' }),
+      weight: nonNegative(),
+    }),
+  ],
+  { error: 'expected kind to be one of outcome, outcome_cost, outcome_monitor, constrained, utilization' },
+);
+
+const fields = {
+  description: z.string().min(1, { error: 'expected a non-empty description' }),
+  horizon: positiveInt().describe('Ticks per episode (the env truncates there).'),
+  discount: z
+    .number()
+    .positive({ error: 'expected a discount in (0, 1]' })
+    .max(1, { error: 'expected a discount in (0, 1]' })
+    .describe("The agents' discount."),
+  task: Task,
+  cluster: Cluster,
+  network: Network,
+  credentials: Credentials,
+  economy: Economy,
+  monitors: Monitors,
+  tools: Tools,
+  prior: Prior,
+  cost: z.record(z.enum(VIOLATION_KINDS), nonNegative()).describe("Weight of each violation kind in info.cost (a tick's cost is its largest active weight)."),
+  shapings: z
+    .record(z.string().min(1), Shaping)
+    .refine((r) => Object.keys(r).length > 0, { error: 'expected at least one shaping' })
+    .describe('Named reward shapings; the first is the default.'),
+};
+
+/** A complete scenario as written in a file (the name comes from the file name). */
+export const ScenarioBody = z.strictObject(fields);
+
+/** A complete scenario file: the body, optionally naming its JSON Schema for editors. */
+export const ScenarioFile = z.strictObject({
+  $schema: z.string().optional(),
+  ...fields,
+});
+
+/**
+ * What the JSON Schema describes: a complete file, or a file that `extends` another and overrides
+ * some of its fields (checked against the full schema after merging).
+ */
+export const ScenarioFileJsonSchema = z.union([
+  ScenarioFile,
+  z.looseObject({ $schema: z.string().optional(), extends: z.string().describe('A scenario name or a path relative to this file.') }),
+]);
+
+type Body = z.infer<typeof ScenarioBody>;
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+// Compile-time proof that the schema and the env's Scenario type describe the same data.
+const sameShape: Exact<Body & { name: string }, { -readonly [K in keyof Scenario]: DeepMutable<Scenario[K]> }> = true;
+void sameShape;
+
+type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
+
+/** Messages for the generic cases (the schema words the specific ones). */
+export function issueMessage(iss: { code: string; input?: unknown; expected?: string; values?: readonly unknown[] }): string {
+  switch (iss.code) {
+    case 'invalid_type':
+      if (iss.input === undefined) return 'missing required field';
+      return `expected ${TYPE_WORDS[iss.expected ?? ''] ?? iss.expected}, got ${describe(iss.input)}`;
+    case 'invalid_value':
+      return `expected one of ${(iss.values ?? []).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(iss.input)}`;
+    case 'unrecognized_keys':
+      return 'unknown field';
+    default:
+      return 'invalid value';
+  }
+}
+
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  record: 'a mapping',
+  array: 'a list',
+};
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'a list';
+  if (typeof x === 'object') return 'a mapping';
+  if (typeof x === 'string') return JSON.stringify(x.length > 30 ? x.slice(0, 27) + '...' : x);
+  return String(x);
+}
