@@ -7,3 +7,4 @@ export * from './wrappers.js';
 import './classic/index.js';
 export { CartPoleEnv, CARTPOLE, type CartPoleOptions, type CartPoleState } from './classic/index.js';
 export { checkEnv, type CheckEnvOptions } from './checker.js';
+import './sandbox/index.js';
