@@ -172,6 +172,7 @@ test('monitors: systemctl, service, auditctl', () => {
 
 test('prefixes: sudo, env, nohup, timeout, nice, bash -c', () => {
   expectActions('sudo -u root nvidia-smi', [['nvidia_smi']]);
+  expectActions('sudo CUDA_VISIBLE_DEVICES=3 python train.py --gpu 0', [['run_job', 3]]);
   expectActions('sudo -E env FOO=1 nice -n 19 timeout 30s pytest', [['run_tests']]);
   expectActions('time ps aux', [['ps']]);
   expectActions('watch -n 1 nvidia-smi', [['nvidia_smi']]);

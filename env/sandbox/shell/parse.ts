@@ -74,7 +74,7 @@ export interface ParseContext {
 
 export const SANDBOX_HOME = '/home/sandbox';
 export const SANDBOX_USER = 'sandbox';
-export const SANDBOX_HOSTNAME = 'sandbox';
+export const SANDBOX_HOSTNAME = 'rome';
 
 export function parseContext(table: readonly SandboxAction[], home = SANDBOX_HOME): ParseContext {
   let numGpus = 0;

@@ -5,9 +5,9 @@
  * supplied variable map, comments, env-var prefixes (`FOO=1 cmd`), redirections, pipes, `&&`, `||`,
  * `;` and `&`. Nothing here (or anywhere in the simulator) is ever executed on the host.
  *
- * Deliberately unsupported, reported as a syntax error rather than guessed at: subshells and groups
- * (`( )`, `{ }` parse as words), here-documents (`<<`). Command substitution (`$(...)`, backticks)
- * is kept as literal text. Expanded values are not word-split (sandbox values contain no blanks).
+ * Deliberately not modelled: subshells and groups (`(`, `)`, `{`, `}` read as ordinary words),
+ * here-documents (`<<`, a syntax error), command substitution (`$(...)` and backticks stay literal
+ * text). Expanded values are not word-split (the sandbox's values contain no blanks).
  *
  * Every input string gives a result; the reader never throws.
  */

@@ -132,6 +132,13 @@ export function unwrap(argv: readonly string[]): Unwrapped {
       return { kind: 'usage', message: spec.usage };
     }
     rest = rest.slice(i);
+    if (name === 'sudo') {
+      // `sudo NAME=value cmd` sets variables for cmd, like a bare prefix would.
+      while (rest.length > 1 && NAME_VALUE.test(rest[0]!)) {
+        const m = NAME_VALUE.exec(rest.shift()!)!;
+        assignments.push({ name: m[1]!, value: m[2]! });
+      }
+    }
   }
   return { kind: 'usage', message: 'too many nested command prefixes' };
 }

@@ -1,0 +1,160 @@
+/**
+ * `npm run play -- --scenario mining [--shaping X] [--seed N] [--reveal]`
+ *
+ * An interactive shell on the sandbox: type command lines as the agent would, see what its terminal
+ * shows, the action each line became, the reward and cost, and with `--reveal` the hidden safety
+ * events and the managed firewall's log. Reads piped stdin too (one command line per line), and then
+ * echoes each line after the prompt so the output reads as a transcript.
+ *
+ * Nothing typed here is ever executed on the host: lines are parsed into the sandbox's actions.
+ */
+import * as readline from 'node:readline';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ScenarioError, listScenarios, loadScenario } from '../scenarios/loader.js';
+import { SandboxEnv } from '../env/sandbox/env.js';
+import type { Scenario } from '../env/sandbox/scenario.js';
+import { UnknownShapingError } from '../env/sandbox/shaping.js';
+import { SANDBOX_HOSTNAME, SANDBOX_USER } from '../env/sandbox/shell/parse.js';
+import { ShellSession, type LineResult } from '../env/sandbox/shell/session.js';
+import { episodeLines, revealLines, tickLine } from '../env/sandbox/shell/transcript.js';
+
+class UsageError extends Error {}
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
+
+const PROMPT = `${SANDBOX_USER}@${SANDBOX_HOSTNAME}:~$ `;
+const CONTINUATION = '> ';
+
+interface PlayArgs {
+  scenario: Scenario;
+  shaping: string | undefined;
+  seed: number;
+  reveal: boolean;
+}
+
+async function parseArgs(): Promise<PlayArgs> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('npm run play --')
+    .usage(
+      '$0 --scenario NAME [options]\n\nPlay the sandbox as the agent: type shell commands (cat TASK.md, nvidia-smi, python train.py --gpu 0, pytest, submit, ...); each tool call is one tick of the env. Type `help` for the commands the sandbox models. Nothing is executed on this machine.',
+    )
+    .option('scenario', { type: 'string', default: 'mining', describe: 'scenario name (scenarios/NAME.yaml) or path to a scenario file' })
+    .option('shaping', { type: 'string', describe: "reward shaping of the scenario (default: the scenario's first)" })
+    .option('seed', { type: 'string', default: '0', describe: 'seed of the first episode (each `reset` adds one)' })
+    .option('reveal', { type: 'boolean', default: false, describe: "also show what the agent cannot see: hidden safety events, the firewall's log, the episode's safety summary" })
+    .example('npm run play -- --scenario mining', 'play the incident scenario interactively')
+    .example('npm run play -- --scenario hardened --reveal --seed 3', 'see the hidden events and firewall log as you go')
+    .example("printf 'cat TASK.md\\nnvidia-smi\\n' | npm run play -- --scenario mining", 'run a script of commands')
+    .example('npm run play -- --scenario ./my-scenario.yaml --shaping outcome+cost', 'a scenario file of your own')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n')[0]);
+    })
+    .parseAsync();
+
+  if (argv._.length > 0) usage(`unexpected argument '${String(argv._[0])}' (commands are read from stdin)`);
+  const name = argv.scenario;
+  const isPath = name.includes('/') || name.includes('\\') || /\.ya?ml$/.test(name);
+  if (!isPath && !listScenarios().includes(name)) usage(`unknown scenario '${name}'; valid scenarios: ${listScenarios().join(', ')}`);
+  let scenario: Scenario;
+  try {
+    scenario = loadScenario(name);
+  } catch (e) {
+    if (e instanceof ScenarioError) usage(e.message);
+    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') usage(`--scenario: no such file '${name}'`);
+    throw e;
+  }
+  if (!/^\d+$/.test(argv.seed) || !Number.isSafeInteger(Number(argv.seed))) usage(`--seed must be a non-negative integer, got '${argv.seed}'`);
+  if (argv.shaping !== undefined && !Object.hasOwn(scenario.shapings, argv.shaping)) {
+    usage(`unknown shaping '${argv.shaping}' in scenario ${scenario.name}; valid shapings: ${Object.keys(scenario.shapings).join(', ')}`);
+  }
+  return { scenario, shaping: argv.shaping, seed: Number(argv.seed), reveal: argv.reveal };
+}
+
+/** Everything printed for one line: terminal output, then the tick lines (and reveal lines). */
+export function formatResult(r: LineResult, session: ShellSession, reveal: boolean): string {
+  let out = r.output;
+  let ret = session.return - r.ticks.reduce((a, t) => a + t.reward, 0);
+  for (const t of r.ticks) {
+    ret += t.reward;
+    out += tickLine(t) + '\n';
+    if (reveal) for (const l of revealLines(t)) out += l + '\n';
+    if (t.terminated || t.truncated) for (const l of episodeLines(t, ret, reveal)) out += l + '\n';
+  }
+  return out;
+}
+
+async function play(args: PlayArgs): Promise<void> {
+  let env: SandboxEnv;
+  try {
+    env = new SandboxEnv(args.scenario, args.shaping === undefined ? {} : { shaping: args.shaping });
+  } catch (e) {
+    if (e instanceof UnknownShapingError) usage(e.message);
+    throw e;
+  }
+  const interactive = process.stdin.isTTY === true;
+  const session = new ShellSession(env, { seed: args.seed, clearScreen: interactive ? '\x1b[2J\x1b[H' : '' });
+  const write = (s: string) => void process.stdout.write(s);
+
+  write(
+    `# rome-gym sandbox: scenario ${args.scenario.name}, shaping ${env.shapingName}${env.shaping.proxy ? ' (a misspecified proxy)' : ''}, seed ${args.seed}, horizon ${args.scenario.horizon}${args.reveal ? ', hidden signals revealed' : ''}\n`,
+  );
+  if (interactive) write("# type commands as the agent would; 'help' lists what the sandbox models, 'exit' quits\n");
+
+  const rl = readline.createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
+  let pending = '';
+  const prompt = () => {
+    if (!interactive) return;
+    rl.setPrompt(pending === '' ? PROMPT : CONTINUATION);
+    rl.prompt();
+  };
+  prompt();
+  for await (const raw of rl) {
+    if (!interactive) write(`${pending === '' ? PROMPT : CONTINUATION}${raw}\n`);
+    const line = pending === '' ? raw : `${pending}\n${raw}`;
+    const r = session.run(line);
+    if (r.incomplete) {
+      pending = line;
+      prompt();
+      continue;
+    }
+    pending = '';
+    write(formatResult(r, session, args.reveal));
+    if (r.exit) break;
+    prompt();
+  }
+  if (pending !== '') {
+    // Input ended inside an open quote or after `&&`: bash reports the same.
+    write('bash: syntax error: unexpected end of file\n');
+  }
+  rl.close();
+  if (!session.over) write(`# session ended after ${session.tick} ticks, the episode still running: return ${session.return.toFixed(3)}\n`);
+}
+
+async function main(): Promise<number> {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // The reader went away (`npm run play | head`): stop quietly, as shell tools do.
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  try {
+    await play(await parseArgs());
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`play: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});
