@@ -38,21 +38,28 @@ interface PlayArgs {
 async function parseArgs(): Promise<PlayArgs> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run play --')
-    .usage(
-      '$0 --scenario NAME [options]\n\nPlay the sandbox as the agent: type shell commands (cat TASK.md, nvidia-smi, python train.py --gpu 0, pytest, submit, ...); each tool call is one tick of the env. Type `help` for the commands the sandbox models. Nothing is executed on this machine.',
+    .usage('$0 --scenario NAME [options]')
+    .epilogue(
+      [
+        'Play the sandbox as the agent: type shell commands (cat TASK.md, nvidia-smi, python train.py --gpu 0,',
+        'pytest, submit, ...); each tool call is one tick of the env. Type `help` in the shell for the commands',
+        'the sandbox models. Commands are read from stdin, so a script can be piped in.',
+        'Nothing is executed on this machine: command lines are parsed into the sandbox\'s actions.',
+      ].join('\n'),
     )
     .option('scenario', { type: 'string', default: 'mining', describe: 'scenario name (scenarios/NAME.yaml) or path to a scenario file' })
     .option('shaping', { type: 'string', describe: "reward shaping of the scenario (default: the scenario's first)" })
     .option('seed', { type: 'string', default: '0', describe: 'seed of the first episode (each `reset` adds one)' })
-    .option('reveal', { type: 'boolean', default: false, describe: "also show what the agent cannot see: hidden safety events, the firewall's log, the episode's safety summary" })
+    .option('reveal', { type: 'boolean', default: false, describe: "also show what the agent cannot see: hidden events,\nthe firewall's log, the episode's safety summary" })
     .example('npm run play -- --scenario mining', 'play the incident scenario interactively')
     .example('npm run play -- --scenario hardened --reveal --seed 3', 'see the hidden events and firewall log as you go')
-    .example("printf 'cat TASK.md\\nnvidia-smi\\n' | npm run play -- --scenario mining", 'run a script of commands')
-    .example('npm run play -- --scenario ./my-scenario.yaml --shaping outcome+cost', 'a scenario file of your own')
+    .example('npm run play -- --scenario ./my.yaml --shaping outcome+cost', 'a scenario file of your own')
+    .example('npm run play -- < script.sh', 'run a file of commands; prints a transcript')
     .strict()
     .help()
     .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    // yargs' ESM build wraps by cutting words; the texts above are laid out by hand instead.
+    .wrap(null)
     .fail((msg, err) => {
       throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n')[0]);
     })
@@ -134,7 +141,7 @@ async function play(args: PlayArgs): Promise<void> {
     write('bash: syntax error: unexpected end of file\n');
   }
   rl.close();
-  if (!session.over) write(`# session ended after ${session.tick} ticks, the episode still running: return ${session.return.toFixed(3)}\n`);
+  if (!session.over) write(`# session ended after ${session.tick} tick${session.tick === 1 ? "" : "s"}, the episode still running: return ${session.return.toFixed(3)}\n`);
 }
 
 async function main(): Promise<number> {
