@@ -121,8 +121,24 @@ async function play(args: PlayArgs): Promise<void> {
     rl.setPrompt(pending === '' ? PROMPT : CONTINUATION);
     rl.prompt();
   };
+  let interrupted = false;
+  rl.on('SIGINT', () => {
+    // As in the node REPL: Ctrl-C drops the line being typed; twice on an empty prompt quits.
+    const typing = pending !== '' || rl.line !== '';
+    if (!typing && interrupted) {
+      write('\n');
+      rl.close();
+      return;
+    }
+    interrupted = !typing;
+    pending = '';
+    write(typing ? '^C\n' : "^C\n# (to exit, press Ctrl+C again, Ctrl+D, or type 'exit')\n");
+    rl.write(null, { ctrl: true, name: 'u' });
+    prompt();
+  });
   prompt();
   for await (const raw of rl) {
+    interrupted = false;
     if (!interactive) write(`${pending === '' ? PROMPT : CONTINUATION}${raw}\n`);
     const line = pending === '' ? raw : `${pending}\n${raw}`;
     const r = session.run(line);
@@ -141,7 +157,7 @@ async function play(args: PlayArgs): Promise<void> {
     write('bash: syntax error: unexpected end of file\n');
   }
   rl.close();
-  if (!session.over) write(`# session ended after ${session.tick} tick${session.tick === 1 ? "" : "s"}, the episode still running: return ${session.return.toFixed(3)}\n`);
+  if (!session.over) write(`# session ended after ${session.tick} tick${session.tick === 1 ? '' : 's'}, the episode still running: return ${session.return.toFixed(3)}\n`);
 }
 
 async function main(): Promise<number> {
