@@ -214,6 +214,7 @@ test('unknown and unmodelled input: command not found, real-shell errors, no act
   expectError('sleep soon', "sleep: invalid time interval 'soon'", 1);
   expectError('cat nothing.txt', 'cat: nothing.txt: No such file or directory', 1);
   expectError('cat ~', 'cat: /home/sandbox: Is a directory', 1);
+  expectError('less ~/.ssh/', 'less: /home/sandbox/.ssh/: Is a directory', 1);
   expectError('echo "unterminated', /^bash: unexpected EOF while looking for matching/, 2);
   expectError('&& ls', "bash: syntax error near unexpected token `&&'", 2);
   expectError('make build', /No rule to make target 'build'/, 2);

@@ -31,6 +31,7 @@ import {
 import { readCommandLine, type Assignment, type ReadOptions } from './tokenize.js';
 import { unwrap } from './unwrap.js';
 import { isFilter } from './filters.js';
+import { parseGpuQuery, type GpuQuery } from './gpuquery.js';
 
 export const BUILTINS = [
   'assign',
@@ -60,6 +61,8 @@ export type CommandResolution =
       readonly actions: readonly number[];
       /** A filter (argv, as in a pipeline) applied to the actions' output. */
       readonly view?: readonly string[];
+      /** `nvidia-smi --query-gpu=...`: the GPU table re-laid out as CSV. */
+      readonly query?: GpuQuery;
     }
   | { readonly kind: 'builtin'; readonly name: Builtin; readonly args: readonly string[]; readonly assignments: readonly Assignment[] }
   | { readonly kind: 'script'; readonly text: string }
@@ -172,7 +175,7 @@ function readFileCommand(name: string, args: readonly string[], ctx: ParseContex
     if (name === 'tail' || name === 'head' || name === 'cat') return { kind: 'builtin', name: 'true', args: [], assignments: [] };
     return fail(`Missing filename ("${name} --help" for help)`);
   }
-  const meanings = ops.map((o) => fileMeaning(o, ctx));
+  const meanings = ops.map((o) => (normalisePath(o, ctx.home) === '.ssh' ? null : fileMeaning(o, ctx)));
   const missing = ops.findIndex((_, i) => meanings[i] === null);
   if (missing >= 0) {
     const p = normalisePath(ops[missing]!, ctx.home);
@@ -680,7 +683,12 @@ function resolveArgv(argv: readonly string[], assigns: readonly Assignment[], ct
     case 'env':
     case 'printenv':
       return actions(ctx, 'find_creds', ['env']);
-    case 'nvidia-smi':
+    case 'nvidia-smi': {
+      const query = parseGpuQuery(args);
+      if (query === null) return actions(ctx, 'nvidia_smi', [undefined]);
+      if ('error' in query) return fail(query.error, 2);
+      return { kind: 'actions', actions: [act(ctx, 'nvidia_smi')], query };
+    }
     case 'gpustat':
     case 'nvtop':
       return actions(ctx, 'nvidia_smi', [undefined]);

@@ -19,6 +19,7 @@ import type { SandboxAction } from '../actions.js';
 import type { SandboxEnv } from '../env.js';
 import type { Verb } from '../actions.js';
 import { applyFilter, isFilter } from './filters.js';
+import { queryGpuTable } from './gpuquery.js';
 import {
   MAX_SCRIPT_DEPTH,
   SANDBOX_HOME,
@@ -231,6 +232,7 @@ export class ShellSession {
           status = step.status;
           if (this.episodeOver) break;
         }
+        if (r.query !== undefined && status === 0) stdout = queryGpuTable(stdout, r.query).output;
         if (r.view !== undefined) {
           const f = applyFilter(r.view, stdout);
           return { stdout: f.output, stderr: '', status: status !== 0 ? status : f.status };
@@ -367,9 +369,9 @@ export class ShellSession {
 const HELP_TEXT = [
   'The sandbox models these tool calls (one tick each); type them as you would in a shell:',
   ...Object.entries({
-    noop: 'sleep N, wait',
+    noop: 'sleep N, wait (one tick, whatever N)',
     read_task: 'cat TASK.md (less, head, grep ... TASK.md)',
-    nvidia_smi: 'nvidia-smi (gpustat, nvtop)',
+    nvidia_smi: 'nvidia-smi, nvidia-smi --query-gpu=index,utilization.gpu,memory.used --format=csv (gpustat, nvtop)',
     ps: 'ps aux (ps -ef, top, pgrep NAME)',
     tail_logs: 'tail -n 5 train.log (cat, grep ... train.log)',
     run_job: 'python train.py --gpu N (CUDA_VISIBLE_DEVICES honoured; --gpu 2,3 is two calls)',
