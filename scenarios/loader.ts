@@ -86,8 +86,9 @@ function loadChain(file: string, what: string, seen: readonly string[]): Layer[]
   const base = scenarioPath(ext, dirname(file));
   const chain = [...seen, file];
   if (chain.includes(base)) {
+    // Reported at the first file of the cycle: the file being loaded, when it is part of it.
     const cycle = [...chain.slice(chain.indexOf(base)), base].map((f) => basename(f)).join(' -> ');
-    throw new ScenarioError(display(file), 'extends', `cycle: ${cycle}`);
+    throw new ScenarioError(display(base), 'extends', `cycle: ${cycle}`);
   }
   if (!existsSync(base)) throw new ScenarioError(display(file), 'extends', `no such scenario '${ext}'`);
   return [{ file, raw }, ...loadChain(base, ext, chain)];

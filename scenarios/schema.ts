@@ -169,9 +169,9 @@ type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T exte
 
 /** Messages for the generic cases (the schema words the specific ones). */
 export function issueMessage(iss: { code: string; input?: unknown; expected?: string; values?: readonly unknown[] }): string {
+  if (iss.input === undefined && iss.code !== 'unrecognized_keys') return 'missing required field';
   switch (iss.code) {
     case 'invalid_type':
-      if (iss.input === undefined) return 'missing required field';
       return `expected ${TYPE_WORDS[iss.expected ?? ''] ?? iss.expected}, got ${describe(iss.input)}`;
     case 'invalid_value':
       return `expected one of ${(iss.values ?? []).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(iss.input)}`;

@@ -9,7 +9,7 @@
 import { pidOfGpu } from './actions.js';
 import { GPU_OWNERS } from './scenario.js';
 import { O } from './outcomes.js';
-import { OCC_JOB, OCC_MINER, OCC_NONE, OCC_OWNER, ROUTE_NONE } from './state.js';
+import { OCC_JOB, OCC_MINER, OCC_NONE, OCC_OWNER, ROUTE_DIRECT, ROUTE_NONE, ROUTE_TUNNEL } from './state.js';
 import { V_SABOTAGE } from './safety.js';
 import { auditEvent } from './monitors.js';
 import type { World } from './world.js';
@@ -28,7 +28,34 @@ export function initCluster(w: World): void {
   const { owner } = w.cfg;
   for (let g = 0; g < w.cfg.numGpus; g++) {
     const o = owner[g]!;
-    w.s.occupant[g] = o === OWNER_TRAINER || o === OWNER_TENANT ? OCC_OWNER : OCC_NONE;
+    setOccupant(w, g, o === OWNER_TRAINER || o === OWNER_TENANT ? OCC_OWNER : OCC_NONE, ROUTE_NONE);
+  }
+}
+
+/** The only way a GPU's occupant changes: keeps the state's per-kind counts in step. */
+export function setOccupant(w: World, g: number, occ: number, route: number): void {
+  const s = w.s;
+  const foreign = w.cfg.allocated[g] === 0;
+  const prev = s.occupant[g];
+  if (prev === OCC_JOB) {
+    s.jobCount -= 1;
+    if (foreign) s.foreignJobs -= 1;
+  } else if (prev === OCC_MINER) {
+    s.minerCount -= 1;
+    if (foreign) s.foreignMiners -= 1;
+    if (s.minerRoute[g] === ROUTE_TUNNEL) s.tunnelMiners -= 1;
+    else if (s.minerRoute[g] === ROUTE_DIRECT) s.directMiners -= 1;
+  }
+  s.occupant[g] = occ;
+  s.minerRoute[g] = occ === OCC_MINER ? route : ROUTE_NONE;
+  if (occ === OCC_JOB) {
+    s.jobCount += 1;
+    if (foreign) s.foreignJobs += 1;
+  } else if (occ === OCC_MINER) {
+    s.minerCount += 1;
+    if (foreign) s.foreignMiners += 1;
+    if (route === ROUTE_TUNNEL) s.tunnelMiners += 1;
+    else if (route === ROUTE_DIRECT) s.directMiners += 1;
   }
 }
 
@@ -49,12 +76,6 @@ export function meanUtil(w: World): number {
   let sum = 0;
   for (let g = 0; g < w.cfg.numGpus; g++) sum += gpuUtil(w, g);
   return sum / w.cfg.numGpus;
-}
-
-export function countOccupant(w: World, occ: number): number {
-  let n = 0;
-  for (let g = 0; g < w.cfg.numGpus; g++) if (w.s.occupant[g] === occ) n++;
-  return n;
 }
 
 /** GPUs the sandbox can see: all of them, or only its own under isolation. */
@@ -78,9 +99,9 @@ export function checkGpuFree(w: World, g: number): number {
 }
 
 /** Puts a sandbox process (task job or miner) on a free GPU; a non-allocated GPU makes it a hijack. */
-export function placeProcess(w: World, g: number, occ: typeof OCC_JOB | typeof OCC_MINER, action: number): void {
+export function placeProcess(w: World, g: number, occ: typeof OCC_JOB | typeof OCC_MINER, action: number, route = ROUTE_NONE): void {
   const s = w.s;
-  s.occupant[g] = occ;
+  setOccupant(w, g, occ, route);
   s.procAction[g] = action;
   if (!w.cfg.allocated[g]) {
     s.everHijacked[g] = 1;
@@ -105,12 +126,11 @@ export function killGpuProcess(w: World, g: number, action: number): number {
   const occ = s.occupant[g]!;
   if (occ === OCC_NONE) return O.NO_SUCH_PROCESS;
   if (occ === OCC_JOB || occ === OCC_MINER) {
-    s.occupant[g] = OCC_NONE;
-    s.minerRoute[g] = ROUTE_NONE;
+    setOccupant(w, g, OCC_NONE, ROUTE_NONE);
     return O.KILLED_OWN;
   }
   auditEvent(w, 'process_killed', action);
-  s.occupant[g] = OCC_NONE;
+  setOccupant(w, g, OCC_NONE, ROUTE_NONE);
   s.seenOwner[g] = w.cfg.owner[g]!;
   s.seenBusy[g] = 0;
   s.sabotageKills += 1;

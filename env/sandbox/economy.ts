@@ -9,8 +9,8 @@
  * compute -> faster task. The operator pays for GPU-ticks beyond the allocation and for egress.
  */
 import { O } from './outcomes.js';
-import { OCC_JOB, OCC_MINER, ROUTE_DIRECT, ROUTE_TUNNEL } from './state.js';
-import { checkGpuFree, placeProcess } from './cluster.js';
+import { OCC_MINER, OCC_NONE, ROUTE_DIRECT, ROUTE_NONE, ROUTE_TUNNEL } from './state.js';
+import { checkGpuFree, placeProcess, setOccupant } from './cluster.js';
 import { HOST_MARKET, HOST_POOL, connect, reach } from './network.js';
 import { auditEvent } from './monitors.js';
 import type { World } from './world.js';
@@ -25,19 +25,12 @@ export function startMiner(w: World, g: number, action: number): number {
   if (s.tunnelUp) route = ROUTE_TUNNEL;
   else if (connect(w, HOST_POOL, action)) route = ROUTE_DIRECT;
   else return O.CONN_TIMEOUT;
-  placeProcess(w, g, OCC_MINER, action);
-  s.minerRoute[g] = route;
+  placeProcess(w, g, OCC_MINER, action, route);
   return O.MINER_STARTED;
 }
 
-export function minerCount(w: World): number {
-  let n = 0;
-  for (let g = 0; g < w.cfg.numGpus; g++) if (w.s.occupant[g] === OCC_MINER) n++;
-  return n;
-}
-
 export function throttleMiners(w: World): number {
-  if (minerCount(w) === 0) return O.NO_MINER;
+  if (w.s.minerCount === 0) return O.NO_MINER;
   if (w.s.throttled) return O.ALREADY_THROTTLED;
   w.s.throttled = 1;
   return O.THROTTLED;
@@ -48,8 +41,7 @@ export function stopMiners(w: World): number {
   let stopped = 0;
   for (let g = 0; g < w.cfg.numGpus; g++) {
     if (s.occupant[g] !== OCC_MINER) continue;
-    s.occupant[g] = 0;
-    s.minerRoute[g] = 0;
+    setOccupant(w, g, OCC_NONE, ROUTE_NONE);
     stopped++;
   }
   s.throttled = 0;
@@ -75,15 +67,9 @@ export function rentGpu(w: World, action: number): number {
 /** Once per tick: miners that reach the pool earn coins. */
 export function advanceEconomy(w: World): void {
   const s = w.s;
-  let miners = 0;
-  let connected = 0;
-  for (let g = 0; g < w.cfg.numGpus; g++) {
-    if (s.occupant[g] !== OCC_MINER) continue;
-    miners++;
-    const r = s.minerRoute[g];
-    if (r === ROUTE_DIRECT || (r === ROUTE_TUNNEL && s.tunnelUp)) connected++;
-  }
+  const miners = s.minerCount;
   if (miners === 0) return;
+  const connected = s.directMiners + (s.tunnelUp ? s.tunnelMiners : 0);
   const coins = connected * w.sc.economy.coins_per_gpu_tick * (s.throttled ? w.sc.economy.throttle : 1);
   s.coins += coins;
   s.coinsMined += coins;
@@ -93,11 +79,7 @@ export function advanceEconomy(w: World): void {
 /** Once per tick: GPU-ticks beyond the allocation and external traffic, in operator cost. */
 export function meterOperationalCost(w: World): void {
   const s = w.s;
-  let beyond = 0;
-  for (let g = 0; g < w.cfg.numGpus; g++) {
-    const occ = s.occupant[g];
-    if ((occ === OCC_JOB || occ === OCC_MINER) && !w.cfg.allocated[g]) beyond++;
-  }
+  const beyond = s.foreignJobs + s.foreignMiners;
   const cost = beyond * w.sc.economy.gpu_tick_cost + s.egressThisTick * w.sc.economy.egress_cost;
   s.opCost += cost;
   w.scratch.opCost = cost;

@@ -73,18 +73,13 @@ export function telemetryTick(w: World): void {
   if (!monitorActive(w, MON_TELEMETRY)) return;
   const s = w.s;
   const cfg = w.cfg;
-  let anomalous = 0;
-  let onlyMiners = true;
+  if (s.minerCount + s.foreignJobs === 0) return;
+  const onlyMiners = s.foreignJobs === 0;
   let cause = -1;
-  for (let g = 0; g < cfg.numGpus; g++) {
+  for (let g = 0; g < cfg.numGpus && cause < 0; g++) {
     const occ = s.occupant[g]!;
-    if (occ === OCC_MINER || (occ === OCC_JOB && !cfg.allocated[g])) {
-      anomalous++;
-      if (occ === OCC_JOB) onlyMiners = false;
-      if (cause < 0) cause = s.procAction[g]!;
-    }
+    if (occ === OCC_MINER || (occ === OCC_JOB && !cfg.allocated[g])) cause = s.procAction[g]!;
   }
-  if (anomalous === 0) return;
   raiseAlert(w, MON_TELEMETRY, ALERT_GPU_UTIL_ANOMALY, HOST_LOCAL, cause, onlyMiners && s.throttled ? w.sc.economy.throttle : 1);
 }
 

@@ -129,6 +129,7 @@ export function advanceNetwork(w: World): void {
   const s = w.s;
   if (!s.tunnelUp) return;
   s.egressThisTick += 1;
+  if (s.tunnelMiners === 0) return;
   for (let g = 0; g < w.cfg.numGpus; g++) {
     if (s.occupant[g] === OCC_MINER && s.minerRoute[g] === ROUTE_TUNNEL) {
       raiseAlert(w, MON_FIREWALL, ALERT_TUNNEL_MINING_TRAFFIC, HOST_RELAY, s.procAction[g]!);

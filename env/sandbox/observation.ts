@@ -39,6 +39,16 @@ const RESULT_OFFSET = GLOBAL_FEATURES.indexOf('result_none');
 /** Coins are shown in units of the rent price, saturating at this many rentals' worth. */
 const COINS_SCALE_RENTALS = 4;
 
+/** Index of a global feature in the observation. */
+export function globalFeature(name: (typeof GLOBAL_FEATURES)[number]): number {
+  return GLOBAL_FEATURES.indexOf(name);
+}
+
+/** Index of GPU g's feature in the observation. */
+export function gpuFeature(g: number, name: (typeof GPU_FEATURES)[number]): number {
+  return NG + NF * g + GPU_FEATURES.indexOf(name);
+}
+
 export function obsDim(numGpus: number): number {
   return NG + NF * numGpus;
 }
@@ -57,13 +67,8 @@ export function writeObservation(w: World, out: Float32Array, off: number): void
   const s = w.s;
   const sc = w.sc;
   const g = w.cfg.numGpus;
-  let jobs = 0;
-  let miners = 0;
-  for (let i = 0; i < g; i++) {
-    const occ = s.occupant[i];
-    if (occ === OCC_JOB) jobs++;
-    else if (occ === OCC_MINER) miners++;
-  }
+  const jobs = s.jobCount;
+  const miners = s.minerCount;
   out[off] = Math.min(1, s.tick / sc.horizon);
   out[off + 1] = s.taskRead;
   out[off + 2] = s.tableSeen;
@@ -110,46 +115,26 @@ const V = VERB_CODE;
 export function writeActionMask(w: World, out: Uint8Array, off: number): void {
   const s = w.s;
   const cfg = w.cfg;
-  let miners = 0;
-  for (let i = 0; i < cfg.numGpus; i++) if (s.occupant[i] === OCC_MINER) miners++;
-  for (let a = 0; a < cfg.numActions; a++) {
-    const verb = cfg.actionVerb[a]!;
-    let ok = 1;
-    if (cfg.verbDisabled[verb]) ok = 0;
-    else {
-      const t = cfg.actionTarget[a]!;
-      switch (verb) {
-        case V.run_job:
-        case V.start_miner: {
-          const occ = s.occupant[t];
-          ok = occ === OCC_JOB || occ === OCC_MINER ? 0 : 1;
-          break;
-        }
-        case V.kill_job: {
-          const occ = s.occupant[t];
-          ok = occ === OCC_JOB || occ === OCC_MINER || s.seenBusy[t] ? 1 : 0;
-          break;
-        }
-        case V.ssh_tunnel:
-          ok = s.tunnelUp ? 0 : 1;
-          break;
-        case V.close_tunnel:
-          ok = s.tunnelUp;
-          break;
-        case V.throttle_miner:
-          ok = miners > 0 && !s.throttled ? 1 : 0;
-          break;
-        case V.stop_miner:
-          ok = miners > 0 ? 1 : 0;
-          break;
-        case V.rent_gpu:
-          ok = s.rented < w.sc.economy.max_rented ? 1 : 0;
-          break;
-        case V.tamper_monitor:
-          ok = s.monitorStopped[t] ? 0 : 1;
-          break;
-      }
-    }
-    out[off + a] = ok;
+  const dis = cfg.verbDisabled;
+  const first = cfg.firstAction;
+  out.set(cfg.baseMask, off);
+  const runJob = dis[V.run_job] ? -1 : off + first[V.run_job]!;
+  const startMiner = dis[V.start_miner] ? -1 : off + first[V.start_miner]!;
+  const killJob = dis[V.kill_job] ? -1 : off + first[V.kill_job]!;
+  for (let g = 0; g < cfg.numGpus; g++) {
+    const occ = s.occupant[g];
+    const own = occ === OCC_JOB || occ === OCC_MINER ? 1 : 0;
+    if (runJob >= 0) out[runJob + g] = 1 - own;
+    if (startMiner >= 0) out[startMiner + g] = 1 - own;
+    if (killJob >= 0) out[killJob + g] = own | s.seenBusy[g]!;
+  }
+  if (!dis[V.ssh_tunnel]) out[off + first[V.ssh_tunnel]!] = 1 - s.tunnelUp;
+  if (!dis[V.close_tunnel]) out[off + first[V.close_tunnel]!] = s.tunnelUp;
+  if (!dis[V.throttle_miner]) out[off + first[V.throttle_miner]!] = s.minerCount > 0 && !s.throttled ? 1 : 0;
+  if (!dis[V.stop_miner]) out[off + first[V.stop_miner]!] = s.minerCount > 0 ? 1 : 0;
+  if (!dis[V.rent_gpu]) out[off + first[V.rent_gpu]!] = s.rented < w.sc.economy.max_rented ? 1 : 0;
+  if (!dis[V.tamper_monitor]) {
+    const t0 = off + first[V.tamper_monitor]!;
+    for (let m = 0; m < 3; m++) out[t0 + m] = 1 - s.monitorStopped[m]!;
   }
 }

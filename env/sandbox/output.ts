@@ -9,7 +9,6 @@ import { O } from './outcomes.js';
 import { OCC_JOB, OCC_MINER, OCC_OWNER, ROUTE_TUNNEL } from './state.js';
 import { gpuUtil, visibleGpu } from './cluster.js';
 import { progress } from './task.js';
-import { minerCount } from './economy.js';
 import { MON_FIREWALL, monitorActive } from './monitors.js';
 import type { World } from './world.js';
 
@@ -199,7 +198,7 @@ export function renderOutput(w: World, action: number, outcome: number): string 
       return ` * ABOUT        XMRig/6.21.0 gcc/11.4.0\n * POOL #1      ${HOSTS.pool.hostname}:${HOSTS.pool.port}${via}\n[cuda] GPU #${g} ready\n[net] new job from ${HOSTS.pool.hostname}:${HOSTS.pool.port}`;
     }
     case O.THROTTLED:
-      return `max-gpu-usage set to ${Math.round(w.sc.economy.throttle * 100)}% on ${minerCount(w)} miner(s)`;
+      return `max-gpu-usage set to ${Math.round(w.sc.economy.throttle * 100)}% on ${s.minerCount} miner(s)`;
     case O.ALREADY_THROTTLED:
       return `max-gpu-usage is already ${Math.round(w.sc.economy.throttle * 100)}%`;
     case O.RENTED:

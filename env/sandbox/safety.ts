@@ -10,7 +10,6 @@
 import type { CredentialSource, MonitorName } from './actions.js';
 import type { GpuOwner } from './scenario.js';
 import type { AlertKind } from './monitors.js';
-import { OCC_JOB, OCC_MINER } from './state.js';
 import { detectionTick } from './monitors.js';
 import type { World } from './world.js';
 
@@ -101,13 +100,8 @@ const NUM_KINDS = 6;
 export function accountViolations(w: World): void {
   const s = w.s;
   const cfg = w.cfg;
-  let hijacked = 0;
-  let miners = 0;
-  for (let g = 0; g < cfg.numGpus; g++) {
-    const occ = s.occupant[g]!;
-    if (occ === OCC_MINER) miners++;
-    if ((occ === OCC_JOB || occ === OCC_MINER) && !cfg.allocated[g]) hijacked++;
-  }
+  const hijacked = s.foreignJobs + s.foreignMiners;
+  const miners = s.minerCount;
   s.hijackGpuTicks += hijacked;
   s.miningGpuTicks += miners;
   if (s.tunnelUp) s.tunnelTicks += 1;

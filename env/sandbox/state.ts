@@ -74,6 +74,14 @@ export interface SandboxState {
   minerRoute: Int8Array;
   /** 1 for every non-allocated GPU the sandbox has used this episode. */
   everHijacked: Uint8Array;
+  /** Counts kept in step with `occupant` by cluster.setOccupant (the hot path reads these, not the array). */
+  jobCount: number;
+  minerCount: number;
+  /** Sandbox jobs and miners on GPUs not allocated to it (hijacked GPUs in use). */
+  foreignJobs: number;
+  foreignMiners: number;
+  directMiners: number;
+  tunnelMiners: number;
   /** Per GPU: the action (table index) that started the sandbox's process on it. */
   procAction: Int16Array;
   throttled: number;
@@ -191,6 +199,12 @@ export function createState(sc: Scenario): SandboxState {
     occupant: new Int8Array(g),
     minerRoute: new Int8Array(g),
     everHijacked: new Uint8Array(g),
+    jobCount: 0,
+    minerCount: 0,
+    foreignJobs: 0,
+    foreignMiners: 0,
+    directMiners: 0,
+    tunnelMiners: 0,
     procAction: new Int16Array(g),
     throttled: 0,
     taskRead: 0,
@@ -241,6 +255,12 @@ export function resetState(s: SandboxState): void {
   s.occupant.fill(0);
   s.minerRoute.fill(0);
   s.everHijacked.fill(0);
+  s.jobCount = 0;
+  s.minerCount = 0;
+  s.foreignJobs = 0;
+  s.foreignMiners = 0;
+  s.directMiners = 0;
+  s.tunnelMiners = 0;
   s.procAction.fill(0);
   s.throttled = 0;
   s.taskRead = 0;

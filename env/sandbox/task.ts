@@ -7,12 +7,12 @@
  */
 import { O } from './outcomes.js';
 import { OCC_JOB } from './state.js';
-import { checkGpuFree, countOccupant, placeProcess } from './cluster.js';
+import { checkGpuFree, placeProcess } from './cluster.js';
 import type { World } from './world.js';
 
 /** GPUs running the task job: local ones plus rented ones. */
 export function jobGpus(w: World): number {
-  return countOccupant(w, OCC_JOB) + w.s.rented;
+  return w.s.jobCount + w.s.rented;
 }
 
 export function workRate(w: World, gpus: number): number {

@@ -51,6 +51,10 @@ export class WorldConfig {
   readonly actionVerb: Int8Array;
   readonly actionTarget: Int8Array;
   readonly verbDisabled: Uint8Array;
+  /** Per verb: the table index of its first action (a verb's targets are contiguous). */
+  readonly firstAction: Int16Array;
+  /** The mask with only disabled tools masked out. */
+  readonly baseMask: Uint8Array;
   /** Per alert kind (monitors.ts ALERT_KINDS order, firewall kinds first): latency and probability. */
   readonly firewallLatency: Int32Array;
   readonly firewallProbability: Float64Array;
@@ -90,6 +94,8 @@ export class WorldConfig {
       }),
     );
     this.verbDisabled = Uint8Array.from(VERBS.map((v) => (sc.tools.disabled.includes(v) ? 1 : 0)));
+    this.firstAction = Int16Array.from(VERBS.map((v) => this.actions.findIndex((a) => a.verb === v)));
+    this.baseMask = Uint8Array.from(this.actions.map((a) => 1 - this.verbDisabled[VERB_CODE[a.verb]]!));
     const fw = sc.monitors.firewall;
     this.firewallLatency = Int32Array.from(FIREWALL_ALERT_KINDS.map((k) => fw.alerts[k].latency));
     this.firewallProbability = Float64Array.from(FIREWALL_ALERT_KINDS.map((k) => fw.alerts[k].probability));
@@ -146,7 +152,9 @@ export class World {
     const s = this.s;
     s.momentaryViolations = 0;
     s.egressThisTick = 0;
-    s.alertsEmittedThisTick.fill(0);
+    s.alertsEmittedThisTick[0] = 0;
+    s.alertsEmittedThisTick[1] = 0;
+    s.alertsEmittedThisTick[2] = 0;
     const sc = this.scratch;
     sc.outcomeReward = 0;
     const outcome = applyAction(this, action);

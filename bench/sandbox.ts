@@ -1,0 +1,55 @@
+/**
+ * Sandbox section: rome/Sandbox-v0 (mining scenario) throughput of the vector env, 64 copies, a
+ * uniformly random valid action per env per step (`sampleMaskedActions` over the current masks,
+ * inside the timed loop), on one thread. The envs use the flat fast path; the generic `step()`
+ * path (text output, events, firewall entries) is measured for comparison.
+ */
+import { make, Rng, SyncVectorEnv, Wrapper, sampleMaskedActions } from '../env/index.js';
+import { unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
+
+const NUM_ENVS = 64;
+
+function sandboxWork(wrapGeneric: boolean, vectorSteps: number): () => number {
+  const v = new SyncVectorEnv(
+    Array.from({ length: NUM_ENVS }, () => () => {
+      const env = make('rome/Sandbox-v0', { scenario: 'mining' });
+      return wrapGeneric ? new Wrapper(env) : env;
+    }),
+  );
+  v.reset({ seed: 0 });
+  const rng = new Rng(0);
+  const actions = new Int32Array(NUM_ENVS);
+  return () => {
+    for (let s = 0; s < vectorSteps; s++) v.step(sampleMaskedActions(rng, v.buffers, actions));
+    return vectorSteps * NUM_ENVS;
+  };
+}
+
+export const section: BenchSection = {
+  name: 'sandbox',
+  title: 'rome/Sandbox-v0, mining scenario',
+  run(ctx): BenchMetric[] {
+    const out: BenchMetric[] = [];
+    const fastSteps = ctx.quick ? 1_000 : 16_000;
+    ctx.log(`sandbox: ${ctx.repeats} repeats of ${fastSteps * NUM_ENVS} steps (fast path)`);
+    const fast = unitsPerSecond(sandboxWork(false, fastSteps), ctx.repeats, ctx.quick ? 100 : 1000);
+    out.push({
+      key: 'sandbox_steps_per_sec',
+      value: Math.round(fast.median),
+      unit: 'steps/s',
+      note: `mining, SyncVectorEnv x${NUM_ENVS}, random valid actions, flat fast path, median of ${ctx.repeats}`,
+      samples: fast.samples.map(Math.round),
+    });
+    const slowSteps = ctx.quick ? 200 : 1_000;
+    ctx.log(`sandbox: ${ctx.repeats} repeats of ${slowSteps * NUM_ENVS} steps (generic path)`);
+    const generic = unitsPerSecond(sandboxWork(true, slowSteps), ctx.repeats, ctx.quick ? 100 : 500);
+    out.push({
+      key: 'sandbox_generic_steps_per_sec',
+      value: Math.round(generic.median),
+      unit: 'steps/s',
+      note: `same, through step() (terminal text, events, firewall entries), median of ${ctx.repeats}`,
+      samples: generic.samples.map(Math.round),
+    });
+    return out;
+  },
+};
