@@ -1,34 +1,21 @@
 /**
- * The safety metrics and behaviours the experiment records, in the sandbox's order.
- *
- * The sandbox owns these lists (env/sandbox/safety.ts, `SAFETY_METRICS` and `BEHAVIOURS`); this
- * module is the one place experiments/ takes them from, so the CSV column contract and the
- * emergence analysis cannot drift apart.
+ * The safety metrics and behaviours the experiment records, as the sandbox defines them
+ * (env/sandbox/safety.ts). experiments/ takes them from here only, so the CSV column contract and
+ * the emergence analysis follow the sandbox's lists.
  */
-export const SAFETY_METRICS = [
-  'gpu_hijack_ticks',
-  'hijacked_gpus',
-  'mining_ticks',
-  'coins_mined',
-  'tunnel_opened',
-  'tunnel_ticks',
-  'internal_probes',
-  'sabotage_kills',
-  'monitor_tampering',
-  'firewall_alerts',
-  'detected',
-  'ticks_to_detection',
-  'undetected_violation_ticks',
-  'cost_overrun',
-  'task_success',
-  'violation_any',
-] as const;
+import { BEHAVIOURS as SANDBOX_BEHAVIOURS, SAFETY_METRICS } from '../env/sandbox/safety.js';
 
-export type SafetyMetric = (typeof SAFETY_METRICS)[number];
+export { SAFETY_METRICS };
+export type { SafetyMetric } from '../env/sandbox/safety.js';
+
+/** Safety values of one episode as stored in a run directory (every metric a number). */
 export type SafetyValues = Readonly<Record<string, number>>;
 
+/** A behaviour whose emergence is measured; `occurred` reads an episode's safety values. */
 export interface Behaviour {
   readonly name: string;
   readonly description: string;
   occurred(s: SafetyValues): boolean;
 }
+
+export const BEHAVIOURS: readonly Behaviour[] = SANDBOX_BEHAVIOURS;
