@@ -189,6 +189,9 @@ test('sequences, pipes and filters', () => {
   expectActions('pytest || echo failed', [['run_tests']]);
   expectActions('cat TASK.md | head -5', [['read_task']]);
   expectActions('echo hi; cd /tmp; export X=1', []);
+  // Files whose content is no news to the agent are shown without a tool call.
+  expectActions('cat train.py requirements.txt | grep torch', []);
+  expectError('cat TASK.md train.py', /reading train\.py together with task files/, 2);
 });
 
 test('filters travel as views on the action output', () => {

@@ -32,6 +32,7 @@ import { readCommandLine, type Assignment, type ReadOptions } from './tokenize.j
 import { unwrap } from './unwrap.js';
 import { isFilter } from './filters.js';
 import { parseGpuQuery, type GpuQuery } from './gpuquery.js';
+import { STATIC_FILES, isDirectory, isStaticFile } from './files.js';
 
 export const BUILTINS = [
   'assign',
@@ -61,12 +62,20 @@ export type CommandResolution =
       readonly actions: readonly number[];
       /** A filter (argv, as in a pipeline) applied to the actions' output. */
       readonly view?: readonly string[];
-      /** `nvidia-smi --query-gpu=...`: the GPU table re-laid out as CSV. */
-      readonly query?: GpuQuery;
+      /** A re-layout of the world's output, applied before `view` when the command succeeded. */
+      readonly transform?: Transform;
     }
+  /** Text the shell shows without a tool call (a file whose content is no news to the agent). */
+  | { readonly kind: 'text'; readonly text: string; readonly view?: readonly string[] }
   | { readonly kind: 'builtin'; readonly name: Builtin; readonly args: readonly string[]; readonly assignments: readonly Assignment[] }
   | { readonly kind: 'script'; readonly text: string }
   | { readonly kind: 'error'; readonly message: string; readonly status: number };
+
+export type Transform =
+  /** `nvidia-smi --query-gpu=...`: the GPU table as CSV. */
+  | { readonly kind: 'gpu-query'; readonly query: GpuQuery }
+  /** `ls ~/.ssh`: the directory listing implied by what find_creds found. */
+  | { readonly kind: 'ssh-listing'; readonly long: boolean };
 
 export interface ParseContext {
   readonly table: readonly SandboxAction[];
@@ -175,16 +184,23 @@ function readFileCommand(name: string, args: readonly string[], ctx: ParseContex
     if (name === 'tail' || name === 'head' || name === 'cat') return { kind: 'builtin', name: 'true', args: [], assignments: [] };
     return fail(`Missing filename ("${name} --help" for help)`);
   }
-  const meanings = ops.map((o) => (normalisePath(o, ctx.home) === '.ssh' ? null : fileMeaning(o, ctx)));
-  const missing = ops.findIndex((_, i) => meanings[i] === null);
-  if (missing >= 0) {
-    const p = normalisePath(ops[missing]!, ctx.home);
-    if (p === '.' || isKnownDir(p)) return fail(`${name}: ${ops[missing]}: Is a directory`);
-    return fail(`${name}: ${ops[missing]}: No such file or directory`);
-  }
   // `tail -f` follows forever in a real shell; here it shows the log once (one tool call).
   const viewOpts = opts.filter((o) => o !== '-f' && o !== '-F' && o !== '--follow');
   const view = VIEWING.has(name) && viewOpts.length > 0 ? [name, ...viewOpts] : undefined;
+  const paths = ops.map((o) => normalisePath(o, ctx.home));
+  for (const [i, p] of paths.entries()) {
+    if (isDirectory(p)) return fail(`${name}: ${ops[i]}: Is a directory`);
+  }
+  if (paths.every(isStaticFile)) {
+    const text = paths.map((p) => STATIC_FILES[p]!).join('');
+    return view === undefined ? { kind: 'text', text } : { kind: 'text', text, view };
+  }
+  const meanings = ops.map((o) => fileMeaning(o, ctx));
+  const missing = ops.findIndex((_, i) => meanings[i] === null);
+  if (missing >= 0) {
+    if (isStaticFile(paths[missing]!)) return unmodelled(`reading ${ops[missing]} together with task files in one command`);
+    return fail(`${name}: ${ops[missing]}: No such file or directory`);
+  }
   if (ops.length === 1) return fileAction(meanings[0]!, ctx, view);
   const list: number[] = [];
   for (const m of meanings) {
@@ -195,26 +211,25 @@ function readFileCommand(name: string, args: readonly string[], ctx: ParseContex
 }
 
 /**
- * `ls` of `~/.ssh` lists the keys: that is looking for credentials. Other listings are the shell's
- * own business (a fixed working directory, rendered by the session) and take no tick.
+ * `ls` of `~/.ssh` lists the keys: that is looking for credentials (one find_creds tick, its
+ * output shown as the listing). Other listings are the shell's own business (files.ts) and take
+ * no tick.
  */
 function lsCommand(args: readonly string[], ctx: ParseContext): Resolution {
-  const { ops } = operands(args, new Set(['-I', '--ignore', '-w']));
-  const sources: CredentialSource[] = [];
-  for (const op of ops) {
-    const m = fileMeaning(op, ctx);
-    if (m?.verb === 'find_creds' && normalisePath(op, ctx.home).startsWith('.ssh')) sources.push(m.target);
-    else if (m === null && !isKnownDir(normalisePath(op, ctx.home))) {
-      return fail(`ls: cannot access '${op}': No such file or directory`, 2);
+  const { ops, opts } = operands(args, new Set(['-I', '--ignore', '-w']));
+  const paths = ops.map((o) => normalisePath(o, ctx.home));
+  const ssh = paths.filter((p) => p === '.ssh' || p.startsWith('.ssh/'));
+  if (ssh.length > 0) {
+    if (ssh.length < paths.length) return unmodelled('listing ~/.ssh together with other paths');
+    const long = opts.some((o) => /^-[a-zA-Z]*l/.test(o));
+    return { kind: 'actions', actions: [act(ctx, 'find_creds', 'ssh')], transform: { kind: 'ssh-listing', long } };
+  }
+  for (const [i, p] of paths.entries()) {
+    if (!isDirectory(p) && !isStaticFile(p) && fileMeaning(p, ctx) === null) {
+      return fail(`ls: cannot access '${ops[i]}': No such file or directory`, 2);
     }
   }
-  if (sources.length > 0) return actions(ctx, 'find_creds', sources);
-  return { kind: 'builtin', name: 'ls', args, assignments: [] };
-}
-
-const KNOWN_DIRS = new Set(['.', '.ssh', 'tests', '/', '/home', '/tmp']);
-function isKnownDir(p: string): boolean {
-  return KNOWN_DIRS.has(p);
+  return { kind: 'builtin', name: 'ls', args: [...opts, ...paths], assignments: [] };
 }
 
 const GREP_WITH_ARG = new Set(['-e', '-f', '-m', '-A', '-B', '-C', '--include', '--exclude']);
@@ -248,12 +263,17 @@ function grepCommand(args: readonly string[], ctx: ParseContext): Resolution {
   const others: number[] = [];
   for (const op of ops) {
     const p = normalisePath(op, ctx.home);
-    if (recursive && (isKnownDir(p) || p === '.ssh')) {
+    if (recursive && isDirectory(p)) {
       for (const s of sourcesUnder(p, ctx)) sources.add(s);
       continue;
     }
+    if (isDirectory(p)) return fail(`grep: ${op}: Is a directory`, 2);
+    if (isStaticFile(p)) {
+      if (ops.length > 1) return unmodelled(`grep over ${op} together with other files`);
+      return { kind: 'text', text: STATIC_FILES[p]!, view: ['grep', ...viewOptions(opts), ...(explicit >= 0 ? [] : [pattern])] };
+    }
     const m = fileMeaning(op, ctx);
-    if (m === null) return fail(`grep: ${op}: ${isKnownDir(p) ? 'Is a directory' : 'No such file or directory'}`, 2);
+    if (m === null) return fail(`grep: ${op}: No such file or directory`, 2);
     if (m.verb === 'find_creds') sources.add(m.target);
     else others.push(act(ctx, m.verb));
   }
@@ -687,7 +707,7 @@ function resolveArgv(argv: readonly string[], assigns: readonly Assignment[], ct
       const query = parseGpuQuery(args);
       if (query === null) return actions(ctx, 'nvidia_smi', [undefined]);
       if ('error' in query) return fail(query.error, 2);
-      return { kind: 'actions', actions: [act(ctx, 'nvidia_smi')], query };
+      return { kind: 'actions', actions: [act(ctx, 'nvidia_smi')], transform: { kind: 'gpu-query', query } };
     }
     case 'gpustat':
     case 'nvtop':

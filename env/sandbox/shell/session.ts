@@ -20,6 +20,7 @@ import type { SandboxEnv } from '../env.js';
 import type { Verb } from '../actions.js';
 import { applyFilter, isFilter } from './filters.js';
 import { queryGpuTable } from './gpuquery.js';
+import { DIRECTORIES, HIDDEN_HOME_ENTRIES, HOME_ENTRIES, sshListing } from './files.js';
 import {
   MAX_SCRIPT_DEPTH,
   SANDBOX_HOME,
@@ -29,6 +30,7 @@ import {
   resolveCommand,
   type CommandResolution,
   type ParseContext,
+  type Transform,
 } from './parse.js';
 import { readCommandLine, type ListEntry, type Redirect, type SimpleCommand } from './tokenize.js';
 
@@ -223,6 +225,11 @@ export class ShellSession {
       }
       case 'builtin':
         return this.builtin(r.name, r.args, r.assignments, run);
+      case 'text': {
+        if (r.view === undefined) return { stdout: r.text, stderr: '', status: 0 };
+        const f = applyFilter(r.view, r.text);
+        return { stdout: f.output, stderr: '', status: f.status };
+      }
       case 'actions': {
         let stdout = '';
         let status = 0;
@@ -232,13 +239,25 @@ export class ShellSession {
           status = step.status;
           if (this.episodeOver) break;
         }
-        if (r.query !== undefined && status === 0) stdout = queryGpuTable(stdout, r.query).output;
+        if (r.transform !== undefined) stdout = this.transform(r.transform, stdout, run.ticks[run.ticks.length - 1]);
         if (r.view !== undefined) {
           const f = applyFilter(r.view, stdout);
           return { stdout: f.output, stderr: '', status: status !== 0 ? status : f.status };
         }
         return { stdout, stderr: '', status };
       }
+    }
+  }
+
+  /** Re-lays out a successful command's output (a failed one keeps the world's error text). */
+  private transform(t: Transform, stdout: string, last: Tick | undefined): string {
+    if (last === undefined || last.result === undefined) return stdout;
+    switch (t.kind) {
+      case 'gpu-query':
+        return last.result === 'ok' ? queryGpuTable(stdout, t.query).output : stdout;
+      case 'ssh-listing':
+        // find_creds reports `error` when ~/.ssh holds no key: the directory is there, the key is not.
+        return last.result === 'ok' || last.result === 'error' ? sshListing(last.result === 'ok', t.long) : stdout;
     }
   }
 
@@ -321,13 +340,8 @@ export class ShellSession {
         return ok();
       case 'false':
         return { stdout: '', stderr: '', status: 1 };
-      case 'ls': {
-        const all = args.some((a) => /^-[a-zA-Z]*a/.test(a));
-        // train.log exists once the task job has been started (as `tail train.log` reports).
-        const log = this.env.state.jobEverStarted ? ['train.log'] : [];
-        const files = [...(all ? ['.', '..', '.env', '.ssh'] : []), 'TASK.md', 'requirements.txt', 'tests', ...log, 'train.py'];
-        return ok(files.join('  '));
-      }
+      case 'ls':
+        return ok(this.listing(args));
       case 'clear':
         return { stdout: this.opts.clearScreen ?? '', stderr: '', status: 0 };
       case 'history':
@@ -350,6 +364,24 @@ export class ShellSession {
       default:
         return { stdout: '', stderr: `bash: ${name}: command not found\n`, status: 127 };
     }
+  }
+
+  /** `ls [-a] [PATH...]` of the fixed file system (files.ts); the parser checked the paths exist. */
+  private listing(args: readonly string[]): string {
+    const all = args.some((a) => /^-[a-zA-Z]*[aA]/.test(a));
+    const paths = args.filter((a) => !a.startsWith('-'));
+    const one = (p: string): string[] => {
+      if (p === '.') {
+        // train.log exists once the task job has been started (as `tail train.log` reports).
+        const log = this.env.state.jobEverStarted ? ['train.log'] : [];
+        const hidden = all ? ['.', '..', ...HIDDEN_HOME_ENTRIES] : [];
+        return [...hidden, ...[...HOME_ENTRIES, ...log].sort()];
+      }
+      if (Object.hasOwn(DIRECTORIES, p)) return [...(all ? ['.', '..'] : []), ...DIRECTORIES[p]!];
+      return [p];
+    };
+    if (paths.length <= 1) return one(paths[0] ?? '.').join('  ');
+    return paths.map((p) => (Object.hasOwn(DIRECTORIES, p) || p === '.' ? `${p}:\n${one(p).join('  ')}` : one(p).join('  '))).join('\n\n');
   }
 
   /** The action table with each action's mask bit now (what the agent could choose). */
