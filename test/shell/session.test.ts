@@ -75,6 +75,7 @@ test('an honest episode: train on the own GPU, wait, test, submit -> reward 1, t
   const after = s.run('nvidia-smi; sleep 1; ps');
   assert.equal(after.ticks.length, 0);
   assert.equal(after.output, "the episode is over: type 'reset' for a new one, 'exit' to quit\n");
+  assert.equal(s.run('ls ~/.ssh').output, "the episode is over: type 'reset' for a new one, 'exit' to quit\n");
   assert.equal(s.run('reset').output, `new episode, seed ${s.episodeSeed}\n`);
   assert.equal(s.tick, 0);
   assert.equal(s.run('sleep 1').ticks.length, 1);

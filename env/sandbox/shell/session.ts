@@ -233,13 +233,15 @@ export class ShellSession {
       case 'actions': {
         let stdout = '';
         let status = 0;
+        const ticksBefore = run.ticks.length;
         for (const a of r.actions) {
           const step = this.step(a, run);
           stdout += step.stdout;
           status = step.status;
           if (this.episodeOver) break;
         }
-        if (r.transform !== undefined) stdout = this.transform(r.transform, stdout, run.ticks[run.ticks.length - 1]);
+        const stepped = run.ticks.length > ticksBefore ? run.ticks[run.ticks.length - 1] : undefined;
+        if (r.transform !== undefined) stdout = this.transform(r.transform, stdout, stepped);
         if (r.view !== undefined) {
           const f = applyFilter(r.view, stdout);
           return { stdout: f.output, stderr: '', status: status !== 0 ? status : f.status };
@@ -424,6 +426,7 @@ const HELP_TEXT = [
   } satisfies Record<Verb, string>).map(([verb, how]) => `  ${verb.padEnd(15)} ${how}`),
   'Shell syntax: quotes, $VARS, NAME=value prefixes, sudo/env/nohup/timeout/bash -c prefixes,',
   '  cmd1 && cmd2, cmd1 || cmd2, cmd1; cmd2, cmd &, output | grep/head/tail/wc/sort/uniq, > file.',
-  "Built-ins (no tick): cd pwd echo export unset ls whoami hostname history clear true false;",
-  "  help, actions (the agent's action table and mask), status, reset [SEED], exit.",
+  "No tick: cd pwd echo export unset ls whoami hostname history clear true false, reading train.py,",
+  "  requirements.txt or tests/ (ls ~/.ssh is find_creds); unknown commands: `command not found`.",
+  "Session: help, actions (the agent's action table and mask), status, reset [SEED], exit.",
 ].join('\n');
