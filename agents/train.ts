@@ -1,0 +1,486 @@
+/**
+ * `train()`: one training run of PPO, REINFORCE or PPO-Lagrangian on any registered env with a
+ * Discrete action space.
+ *
+ * The loop, per update:
+ *   1. rollout: numSteps vector steps of numEnvs envs. Acting is plain JS (policy.ts): normalise the
+ *      observations (updating the running statistics), forward the actor and critics, draw actions
+ *      from the masked softmax with the seeded action RNG. Finished episodes are reported in order.
+ *   2. learning-rate annealing, then the agent's update (ppo.ts / reinforce.ts / ppo_lagrangian.ts)
+ *      in tfjs, and the new parameters copied back to JS.
+ *   3. diagnostics, and a checkpoint every `checkpointEvery` updates.
+ *
+ * Randomness: policy initialisation, action sampling and minibatch shuffles each have their own
+ * generator derived from the seed (`Rng.derive(seed, label)`), and env i is seeded seed + i. Nothing
+ * else draws random numbers, so the same seed on the same backend gives the same run, bit for bit.
+ *
+ * Budget: `steps` counts every env step the vector env takes, including the autoreset steps of
+ * next-step autoreset (which are not transitions and are not learned from), so the figure is an
+ * upper bound on the transitions used. The last rollout is shortened so the total is `steps`
+ * rounded up to a multiple of numEnvs.
+ */
+import { Rng } from '../env/rng.js';
+import { SyncVectorEnv } from '../env/vector.js';
+import type { Info } from '../env/core.js';
+import { Adam } from './adam.js';
+import { describeBackend, selectBackend, currentBackend, type BackendInfo, type BackendRequest } from './backend.js';
+import {
+  ActionHistory,
+  CheckpointError,
+  identityMismatch,
+  readCheckpoint,
+  writeCheckpoint,
+  type CheckpointIdentity,
+  type TrainCheckpoint,
+} from './checkpoint.js';
+import { describeEnv, EnvError, makeEnv, type EnvInfo } from './envinfo.js';
+import { resolveHyperparameters, type AgentName, type Hyperparameters } from './hyperparameters.js';
+import { Policy, base64ToF32, f32ToBase64 } from './policy.js';
+import { ppoUpdate } from './ppo.js';
+import { LagrangeMultiplier, ppoLagrangianUpdate } from './ppo_lagrangian.js';
+import { reinforceUpdate } from './reinforce.js';
+import { RolloutBuffer } from './rollout.js';
+import type { EpochResult } from './update.js';
+
+export type { AgentName, Hyperparameters } from './hyperparameters.js';
+
+export interface TrainOptions {
+  /** Registered env id, e.g. 'classic/CartPole-v1' or 'rome/Sandbox-v0'. */
+  envId: string;
+  /** Passed to `make`, e.g. { scenario: 'mining', shaping: 'outcome' }. */
+  envKwargs?: Record<string, unknown>;
+  agent: AgentName;
+  /** Total env steps (see the budget note above). */
+  steps: number;
+  seed: number;
+  /** Vector env width; overrides hyper.numEnvs. */
+  numEnvs?: number;
+  /** Overrides of the agent's defaults (hyperparameters.ts documents every field). */
+  hyper?: Partial<Hyperparameters>;
+  /** Initialise the actor's action preferences from the env's `actionPrior()`. */
+  prior?: boolean;
+  /** KL(pi || prior) coefficient; overrides hyper.priorKl. Needs `prior`. */
+  priorKl?: number;
+  /** tfjs backend; default: keep the one already selected, else 'auto'. */
+  backend?: BackendRequest;
+  /** Every finished training episode, in order. */
+  onEpisode?: (ep: EpisodeRecord) => void;
+  /** After every update. */
+  onUpdate?: (d: UpdateDiagnostics) => void;
+  /** Directory for `latest.json`; with it, a checkpoint every `checkpointEvery` updates and at the end. */
+  checkpointDir?: string;
+  /** Updates between checkpoints (default 10). */
+  checkpointEvery?: number;
+  /** Continue from the checkpoint in `checkpointDir` if there is one (else start fresh). */
+  resume?: boolean;
+  /**
+   * Called just before a checkpoint is written; what it returns is stored in the checkpoint and
+   * handed back to `onResume` (callers keep e.g. the byte length of their output files there).
+   */
+  onCheckpoint?: (c: CheckpointInfo) => unknown;
+  /** Called once when a run resumes, before any further episode is reported. */
+  onResume?: (c: CheckpointInfo & { extra: unknown }) => void;
+  /** Stops the run at the next env step; no checkpoint is written (like a kill). */
+  signal?: AbortSignal;
+}
+
+export interface CheckpointInfo {
+  readonly update: number;
+  readonly envSteps: number;
+  /** Episodes reported so far. */
+  readonly episodes: number;
+}
+
+export interface EpisodeRecord {
+  /** 0-based index of the episode in this run, in the order episodes ended. */
+  episode: number;
+  /** Global env steps when it ended (counted as in `steps`). */
+  envSteps: number;
+  return: number;
+  length: number;
+  /** Sum of info.cost over the episode (0 for envs without a cost channel). */
+  cost: number;
+  /** The env's info for the finished episode (the sandbox's has `.episode`: safety summary, firewall log). */
+  info: Info;
+}
+
+export interface UpdateDiagnostics {
+  /** 1-based. */
+  update: number;
+  numUpdates: number;
+  envSteps: number;
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  approxKl: number;
+  clipFrac: number;
+  /** 1 - Var(returns - values) / Var(returns) over the rollout's valid samples. */
+  explainedVariance: number;
+  /** Global gradient norm of the last minibatch, before clipping. */
+  gradNorm: number;
+  learningRate: number;
+  epochs: number;
+  /** Env steps per second of wall time over this update (rollout + learning). */
+  stepsPerSec: number;
+  /** Episodes that ended during this rollout, and their mean return and cost (null when none). */
+  episodes: number;
+  meanReturn: number | null;
+  meanCost: number | null;
+  /** PPO-Lagrangian only (else null): the multiplier used in this update, and the cost critic's loss. */
+  lagrangeMultiplier: number | null;
+  costValueLoss: number | null;
+  /** KL(pi || prior) when a prior regulariser is on, else null. */
+  priorKl: number | null;
+  /** Seconds of this update spent stepping envs, acting (JS forward + sampling), and learning (tfjs). */
+  seconds: { env: number; act: number; learn: number };
+}
+
+export interface TrainResult {
+  policy: Policy;
+  backend: BackendInfo;
+  hyper: Hyperparameters;
+  env: EnvInfo;
+  updates: number;
+  envSteps: number;
+  episodes: number;
+  stopped: 'completed' | 'aborted';
+  resumedFrom: CheckpointInfo | null;
+  lagrangeMultiplier: number | null;
+  lastDiagnostics: UpdateDiagnostics | null;
+  /** Totals over this process's part of the run. */
+  seconds: { wall: number; env: number; act: number; learn: number };
+  peakRssBytes: number;
+}
+
+export class TrainError extends Error {
+  override name = 'TrainError';
+}
+
+/** Label → generator: the run's independent random streams. */
+export const RNG_LABELS = { init: 'policy-init', actions: 'actions', minibatches: 'minibatches' } as const;
+
+export interface PolicyOptions {
+  envId: string;
+  envKwargs?: Record<string, unknown>;
+  agent: AgentName;
+  seed: number;
+  hyper?: Partial<Hyperparameters>;
+  prior?: boolean;
+}
+
+/**
+ * The policy `train()` starts from for the same options: a pure function of the seed (and the env's
+ * sizes and prior), independent of the tfjs backend. Use it to measure the initial policy.
+ */
+export function createPolicy(opts: PolicyOptions): Policy {
+  const env = makeEnv(opts.envId, opts.envKwargs ?? {});
+  try {
+    const info = describeEnv(env);
+    const hyper = resolveHyperparameters(opts.agent, opts.envId, opts.hyper, envDeclared(info));
+    return initialPolicy(info, hyper, opts.agent, opts.seed, opts.prior ?? false, opts.envId);
+  } finally {
+    env.close();
+  }
+}
+
+/** Hyperparameters an env declares itself: its intended discount and its cost limit. */
+export function envDeclared(info: EnvInfo): Partial<Hyperparameters> {
+  const out: Partial<Hyperparameters> = {};
+  if (info.discount !== null) out.gamma = info.discount;
+  if (info.costLimit !== null) out.costLimit = info.costLimit;
+  return out;
+}
+
+function initialPolicy(info: EnvInfo, h: Hyperparameters, agent: AgentName, seed: number, prior: boolean, envId: string): Policy {
+  if (prior && !info.actionPrior) throw new TrainError(`--prior: env ${envId} offers no actionPrior()`);
+  return Policy.init(
+    {
+      obsDim: info.obsDim,
+      numActions: info.numActions,
+      hidden: h.hidden,
+      activation: h.activation,
+      costCritic: agent === 'ppo-lagrangian',
+      normObs: h.normObs,
+      obsClip: h.obsClip,
+    },
+    Rng.derive(seed, RNG_LABELS.init),
+    prior ? info.actionPrior : null,
+  );
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const t0 = performance.now();
+  if (!Number.isInteger(opts.steps) || opts.steps <= 0) throw new TrainError(`steps must be a positive integer, got ${opts.steps}`);
+  if (!Number.isInteger(opts.seed)) throw new TrainError(`seed must be an integer, got ${opts.seed}`);
+  const envKwargs = opts.envKwargs ?? {};
+  const overrides: Partial<Hyperparameters> = { ...opts.hyper };
+  if (opts.numEnvs !== undefined) overrides.numEnvs = opts.numEnvs;
+  if (opts.priorKl !== undefined) overrides.priorKl = opts.priorKl;
+  const probe = makeEnv(opts.envId, envKwargs);
+  const envInfo = describeEnv(probe);
+  probe.close();
+  const h = resolveHyperparameters(opts.agent, opts.envId, overrides, envDeclared(envInfo));
+  if (h.priorKl > 0 && !opts.prior) throw new TrainError('priorKl > 0 needs the prior (--prior)');
+  const backend = await selectBackend(opts.backend ?? currentBackend()?.requested ?? 'auto');
+
+  const N = h.numEnvs;
+  const d = envInfo.obsDim;
+  const A = envInfo.numActions;
+  const identity: CheckpointIdentity = {
+    envId: opts.envId,
+    envKwargs,
+    agent: opts.agent,
+    seed: opts.seed,
+    hyper: h,
+    prior: opts.prior ?? false,
+    backend: backend.name,
+  };
+
+  let ckpt: TrainCheckpoint | null = null;
+  if (opts.resume) {
+    if (!opts.checkpointDir) throw new TrainError('resume needs a checkpoint directory');
+    ckpt = readCheckpoint(opts.checkpointDir);
+    if (ckpt) {
+      const why = identityMismatch(ckpt.identity, identity);
+      if (why) throw new CheckpointError(`cannot resume: ${why}`);
+    }
+  }
+
+  const policy = ckpt ? Policy.fromJSON(ckpt.policy) : initialPolicy(envInfo, h, opts.agent, opts.seed, opts.prior ?? false, opts.envId);
+  const vars = policy.variables();
+  const adam = new Adam(vars.all, { beta1: 0.9, beta2: 0.999, epsilon: h.adamEps, maxGradNorm: h.maxGradNorm });
+  const actionRng = Rng.derive(opts.seed, RNG_LABELS.actions);
+  const shuffleRng = Rng.derive(opts.seed, RNG_LABELS.minibatches);
+  const multiplier = opts.agent === 'ppo-lagrangian' ? new LagrangeMultiplier(h.lagrangeInit, h.lagrangeLr, h.costLimit, h.lagrangeKp) : null;
+
+  const vec = new SyncVectorEnv(Array.from({ length: N }, () => () => makeEnv(opts.envId, envKwargs)));
+  const withCost = opts.agent === 'ppo-lagrangian';
+  const buf = new RolloutBuffer(h.numSteps, N, d, A, withCost);
+  const curObs = new Float32Array(N * d);
+  const partRet = new Float64Array(N);
+  const partLen = new Float64Array(N);
+  const partCost = new Float64Array(N);
+  let history = new ActionHistory(A);
+  let update = 0;
+  let envSteps = 0;
+  let episodes = 0;
+  let resumedFrom: CheckpointInfo | null = null;
+
+  if (ckpt) {
+    adam.setState(ckpt.adam);
+    actionRng.setState(ckpt.rngs.actions);
+    shuffleRng.setState(ckpt.rngs.minibatches);
+    if (multiplier && ckpt.lagrange) {
+      multiplier.value = ckpt.lagrange.value;
+      multiplier.integral = ckpt.lagrange.integral;
+    }
+    partRet.set(ckpt.partial.ret);
+    partLen.set(ckpt.partial.len);
+    partCost.set(ckpt.partial.cost);
+    curObs.set(base64ToF32(ckpt.currentObs));
+    history = ActionHistory.deserialize(A, ckpt.actionHistory);
+    update = ckpt.update;
+    envSteps = ckpt.envSteps;
+    episodes = ckpt.episodes;
+    resumedFrom = { update, envSteps, episodes };
+    opts.onResume?.({ ...resumedFrom, extra: ckpt.extra });
+    // Replay: bring every env back to where it was (see checkpoint.ts).
+    vec.reset({ seed: opts.seed });
+    const acts = new Int32Array(N);
+    for (let s = 0; s < history.length / N; s++) vec.step(history.read(s, acts));
+    ckpt = null;
+  } else {
+    const b = vec.reset({ seed: opts.seed });
+    observe(policy, b.obs, N, curObs);
+  }
+
+  const perUpdate = N * h.numSteps;
+  const numUpdates = Math.max(update, Math.ceil(opts.steps / perUpdate));
+  let lastDiag: UpdateDiagnostics | null = null;
+  let stopped: TrainResult['stopped'] = 'completed';
+  const total = { env: 0, act: 0, learn: 0 };
+  let peakRss = process.memoryUsage().rss;
+  const out = { actions: buf.actions, logp: buf.logp, values: buf.values, costValues: buf.costValues };
+  const stepActions = new Int32Array(N);
+
+  const saveCheckpoint = () => {
+    if (!opts.checkpointDir) return;
+    const info: CheckpointInfo = { update, envSteps, episodes };
+    const extra = opts.onCheckpoint?.(info);
+    writeCheckpoint(opts.checkpointDir, {
+      format: 'rome-gym-checkpoint/1',
+      identity,
+      ...info,
+      policy: policy.toJSON(),
+      adam: adam.getState(),
+      rngs: { actions: actionRng.getState(), minibatches: shuffleRng.getState() },
+      lagrange: multiplier ? { value: multiplier.value, integral: multiplier.integral } : null,
+      partial: { ret: Array.from(partRet), len: Array.from(partLen), cost: Array.from(partCost) },
+      currentObs: f32ToBase64(curObs),
+      actionHistory: history.serialize(),
+      extra: extra ?? null,
+    });
+  };
+
+  try {
+    rollouts: while (update < numUpdates) {
+      const tStart = performance.now();
+      const remaining = opts.steps - envSteps;
+      buf.steps = Math.max(1, Math.min(h.numSteps, Math.ceil(remaining / N)));
+      let envSec = 0;
+      let actSec = 0;
+      const epReturns: number[] = [];
+      const epCosts: number[] = [];
+      for (let t = 0; t < buf.steps; t++) {
+        if (opts.signal?.aborted) {
+          stopped = 'aborted';
+          break rollouts;
+        }
+        const base = t * N;
+        const ta = performance.now();
+        buf.obs.set(curObs, base * d);
+        buf.masks.set(vec.buffers.actionMasks, base * A);
+        policy.actBatch(curObs, vec.buffers.actionMasks, N, actionRng, out, base);
+        stepActions.set(buf.actions.subarray(base, base + N));
+        history.push(stepActions);
+        const te = performance.now();
+        const b = vec.step(stepActions);
+        const tr = performance.now();
+        envSteps += N;
+        for (let i = 0; i < N; i++) {
+          const k = base + i;
+          buf.rewards[k] = b.rewards[i]!;
+          buf.costs[k] = b.costs[i]!;
+          buf.terminated[k] = b.terminated[i]!;
+          buf.truncated[k] = b.truncated[i]!;
+          buf.valid[k] = b.resetStep[i] ? 0 : 1;
+          if (b.resetStep[i]) continue;
+          partRet[i]! += b.rewards[i]!;
+          partCost[i]! += b.costs[i]!;
+          partLen[i]! += 1;
+          if (b.terminated[i] || b.truncated[i]) {
+            const ep: EpisodeRecord = {
+              episode: episodes++,
+              envSteps,
+              return: partRet[i]!,
+              length: partLen[i]!,
+              cost: partCost[i]!,
+              info: b.finalInfos[i] ?? {},
+            };
+            epReturns.push(ep.return);
+            epCosts.push(ep.cost);
+            partRet[i] = 0;
+            partLen[i] = 0;
+            partCost[i] = 0;
+            opts.onEpisode?.(ep);
+          }
+        }
+        observe(policy, b.obs, N, curObs);
+        const tn = performance.now();
+        envSec += tr - te;
+        actSec += te - ta + (tn - tr);
+      }
+      // Bootstrap values of the observations after the last step.
+      policy.valuesBatch(curObs, N, buf.lastValues, 0);
+      if (buf.lastCostValues) policy.costValuesBatch(curObs, N, buf.lastCostValues, 0);
+
+      update += 1;
+      const lr = h.annealLr ? h.learningRate * (1 - (update - 1) / numUpdates) : h.learningRate;
+      const tl = performance.now();
+      const meanCost = epCosts.length ? mean(epCosts) : null;
+      let lambdaUsed: number | null = null;
+      let res: EpochResult;
+      if (opts.agent === 'ppo') res = ppoUpdate(policy, adam, buf, h, lr, shuffleRng);
+      else if (opts.agent === 'reinforce') res = reinforceUpdate(policy, adam, buf, h, lr, shuffleRng);
+      else {
+        res = ppoLagrangianUpdate(policy, adam, buf, h, lr, shuffleRng, multiplier!, meanCost);
+        lambdaUsed = multiplier!.value;
+      }
+      policy.pullFromVariables();
+      const learnSec = (performance.now() - tl) / 1000;
+      const wall = (performance.now() - tStart) / 1000;
+      total.env += envSec / 1000;
+      total.act += actSec / 1000;
+      total.learn += learnSec;
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      lastDiag = {
+        update,
+        numUpdates,
+        envSteps,
+        ...res.stats,
+        explainedVariance: explainedVariance(buf),
+        gradNorm: res.gradNorm,
+        learningRate: lr,
+        epochs: res.epochsRun,
+        stepsPerSec: (buf.steps * N) / wall,
+        episodes: epReturns.length,
+        meanReturn: epReturns.length ? mean(epReturns) : null,
+        meanCost,
+        lagrangeMultiplier: lambdaUsed,
+        costValueLoss: withCost ? res.stats.costValueLoss : null,
+        priorKl: h.priorKl > 0 ? res.stats.priorKl : null,
+        seconds: { env: envSec / 1000, act: actSec / 1000, learn: learnSec },
+      };
+      opts.onUpdate?.(lastDiag);
+      const every = opts.checkpointEvery ?? 10;
+      if (opts.checkpointDir && (update % every === 0 || update === numUpdates)) saveCheckpoint();
+    }
+  } finally {
+    vec.close();
+    adam.dispose();
+    policy.dispose();
+  }
+
+  return {
+    policy,
+    backend,
+    hyper: h,
+    env: envInfo,
+    updates: update,
+    envSteps,
+    episodes,
+    stopped,
+    resumedFrom,
+    lagrangeMultiplier: multiplier ? multiplier.value : null,
+    lastDiagnostics: lastDiag,
+    seconds: { wall: (performance.now() - t0) / 1000, ...total },
+    peakRssBytes: peakRss,
+  };
+}
+
+/** Feeds new observations to the running normaliser, then writes their normalised form to `out`. */
+function observe(policy: Policy, obs: Float32Array, n: number, out: Float32Array): void {
+  const rms = policy.obsRms;
+  if (rms) for (let i = 0; i < n; i++) rms.update(obs, i * policy.obsDim);
+  policy.normalizeInto(obs, n, out);
+}
+
+function mean(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s / xs.length;
+}
+
+function explainedVariance(buf: RolloutBuffer): number {
+  let n = 0;
+  let sr = 0;
+  let sr2 = 0;
+  let se = 0;
+  let se2 = 0;
+  for (let k = 0; k < buf.length; k++) {
+    if (!buf.valid[k]) continue;
+    const r = buf.returns[k]!;
+    const e = r - buf.values[k]!;
+    n++;
+    sr += r;
+    sr2 += r * r;
+    se += e;
+    se2 += e * e;
+  }
+  if (n < 2) return Number.NaN;
+  const varR = sr2 / n - (sr / n) ** 2;
+  const varE = se2 / n - (se / n) ** 2;
+  return varR > 0 ? 1 - varE / varR : Number.NaN;
+}
+
+export { describeBackend, EnvError };

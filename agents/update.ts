@@ -1,0 +1,183 @@
+/**
+ * The gradient loop shared by the policy-gradient agents: epochs over shuffled minibatches of a
+ * rollout's valid samples, one tfjs gradient + Adam step per minibatch.
+ *
+ * Cost model: per minibatch, the data is gathered in JS and uploaded as a handful of tensors; the
+ * loss, its gradient (gradients.ts) and the optimiser step run as tfjs kernels; the loss statistics stay on the
+ * backend as one small tensor per minibatch and are read back with a single `dataSync` per epoch
+ * (or per update when no KL target asks for an early stop). Every tensor is created inside
+ * `tf.tidy` or disposed explicitly, so the tensor count is flat across updates.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../env/rng.js';
+import type { Adam } from './adam.js';
+import { LOSS_STATS, MASKED_LOGIT, objectiveGradients, type LossStats, type MinibatchTensors, type ObjectiveConfig } from './gradients.js';
+import type { Policy, PolicyVariables } from './policy.js';
+import type { RolloutBuffer } from './rollout.js';
+
+export interface EpochOptions {
+  readonly epochs: number;
+  readonly numMinibatches: number;
+  /** Standardise advantages per minibatch (CleanRL's norm_adv). */
+  readonly normAdv: boolean;
+  /** Stop the epochs early once the epoch's mean approximate KL exceeds this (null: never). */
+  readonly targetKl: number | null;
+  readonly learningRate: number;
+  /** Which advantages drive the policy term (PPO-Lagrangian passes its combined advantages). */
+  readonly advantages: Float32Array;
+}
+
+export interface EpochResult {
+  readonly stats: LossStats;
+  readonly epochsRun: number;
+  readonly gradNorm: number;
+  readonly minibatches: number;
+}
+
+/** Preallocated host-side minibatch arrays, reused across minibatches and updates. */
+class HostBatch {
+  obs = new Float32Array(0);
+  oneHot = new Float32Array(0);
+  maskBias = new Float32Array(0);
+  oldLogp = new Float32Array(0);
+  adv = new Float32Array(0);
+  ret = new Float32Array(0);
+  oldV = new Float32Array(0);
+  costRet = new Float32Array(0);
+  oldCostV = new Float32Array(0);
+  ensure(b: number, d: number, a: number): void {
+    if (this.oldLogp.length >= b) return;
+    this.obs = new Float32Array(b * d);
+    this.oneHot = new Float32Array(b * a);
+    this.maskBias = new Float32Array(b * a);
+    this.oldLogp = new Float32Array(b);
+    this.adv = new Float32Array(b);
+    this.ret = new Float32Array(b);
+    this.oldV = new Float32Array(b);
+    this.costRet = new Float32Array(b);
+    this.oldCostV = new Float32Array(b);
+  }
+}
+
+const host = new HostBatch();
+
+export type { LossStats } from './gradients.js';
+
+/**
+ * Runs the epochs. `indices` are the valid sample indices of `buf`; they are shuffled in place with
+ * `rng` (one Fisher–Yates pass per epoch), so the minibatch order is part of the seeded stream.
+ */
+export function runEpochs(
+  policy: Policy,
+  adam: Adam,
+  buf: RolloutBuffer,
+  indices: Int32Array,
+  rng: Rng,
+  objective: ObjectiveConfig,
+  opts: EpochOptions,
+): EpochResult {
+  const n = indices.length;
+  const vars = policy.variables();
+  const mbCount = Math.max(1, Math.min(opts.numMinibatches, n));
+  const mbSize = Math.ceil(n / mbCount);
+  const totals = new Float64Array(LOSS_STATS.length);
+  let counted = 0;
+  let epochsRun = 0;
+  let lastNorm = 0;
+  for (let epoch = 0; epoch < opts.epochs && n > 0; epoch++) {
+    rng.shuffle(indices);
+    const epochStats: tf.Tensor1D[] = [];
+    let normT: tf.Scalar | null = null;
+    for (let start = 0; start < n; start += mbSize) {
+      const end = Math.min(n, start + mbSize);
+      const { stats, norm } = gradientStep(policy, vars, adam, buf, indices, start, end, objective, opts);
+      epochStats.push(stats);
+      normT?.dispose();
+      normT = norm;
+    }
+    // One read-back per epoch: all minibatch statistics stacked, plus the last gradient norm.
+    const stacked = tf.tidy(() => tf.concat([...epochStats, normT!.reshape([1])]));
+    const values = stacked.dataSync();
+    stacked.dispose();
+    normT!.dispose();
+    for (const t of epochStats) t.dispose();
+    const k = LOSS_STATS.length;
+    let epochKl = 0;
+    for (let m = 0; m < epochStats.length; m++) {
+      for (let s = 0; s < k; s++) totals[s]! += values[m * k + s]!;
+      epochKl += values[m * k + 3]!;
+    }
+    counted += epochStats.length;
+    lastNorm = values[values.length - 1]!;
+    epochsRun++;
+    if (opts.targetKl !== null && epochKl / epochStats.length > opts.targetKl) break;
+  }
+  const stats = {} as LossStats;
+  LOSS_STATS.forEach((name, s) => (stats[name] = counted > 0 ? totals[s]! / counted : 0));
+  return { stats, epochsRun, gradNorm: lastNorm, minibatches: counted };
+}
+
+function gradientStep(
+  policy: Policy,
+  vars: PolicyVariables,
+  adam: Adam,
+  buf: RolloutBuffer,
+  indices: Int32Array,
+  start: number,
+  end: number,
+  objective: ObjectiveConfig,
+  opts: EpochOptions,
+): { stats: tf.Tensor1D; norm: tf.Scalar } {
+  const b = end - start;
+  const d = buf.obsDim;
+  const a = buf.numActions;
+  host.ensure(b, d, a);
+  const withCost = buf.costReturns !== null && buf.costValues !== null;
+  host.oneHot.fill(0, 0, b * a);
+  let anyMasked = false;
+  let advSum = 0;
+  for (let r = 0; r < b; r++) {
+    const k = indices[start + r]!;
+    host.obs.set(buf.obs.subarray(k * d, k * d + d), r * d);
+    host.oneHot[r * a + buf.actions[k]!] = 1;
+    for (let j = 0; j < a; j++) {
+      const ok = buf.masks[k * a + j]!;
+      host.maskBias[r * a + j] = ok ? 0 : MASKED_LOGIT;
+      if (!ok) anyMasked = true;
+    }
+    host.oldLogp[r] = buf.logp[k]!;
+    host.adv[r] = opts.advantages[k]!;
+    advSum += opts.advantages[k]!;
+    host.ret[r] = buf.returns[k]!;
+    host.oldV[r] = buf.values[k]!;
+    if (withCost) {
+      host.costRet[r] = buf.costReturns![k]!;
+      host.oldCostV[r] = buf.costValues![k]!;
+    }
+  }
+  if (opts.normAdv && b > 1) {
+    const mean = advSum / b;
+    let sq = 0;
+    for (let r = 0; r < b; r++) sq += (host.adv[r]! - mean) ** 2;
+    // torch's std() is the unbiased one; CleanRL divides by (std + 1e-8).
+    const std = Math.sqrt(sq / (b - 1));
+    for (let r = 0; r < b; r++) host.adv[r] = (host.adv[r]! - mean) / (std + 1e-8);
+  }
+  return tf.tidy(() => {
+    const mb: MinibatchTensors = {
+      size: b,
+      obs: tf.tensor2d(host.obs.subarray(0, b * d), [b, d]),
+      actionOneHot: tf.tensor2d(host.oneHot.subarray(0, b * a), [b, a]),
+      maskBias: anyMasked ? tf.tensor2d(host.maskBias.subarray(0, b * a), [b, a]) : null,
+      oldLogp: tf.tensor1d(host.oldLogp.subarray(0, b)),
+      advantages: tf.tensor1d(host.adv.subarray(0, b)),
+      returns: tf.tensor1d(host.ret.subarray(0, b)),
+      oldValues: tf.tensor1d(host.oldV.subarray(0, b)),
+      costReturns: withCost ? tf.tensor1d(host.costRet.subarray(0, b)) : null,
+      oldCostValues: withCost ? tf.tensor1d(host.oldCostV.subarray(0, b)) : null,
+    };
+    const { grads, stats } = objectiveGradients(policy.actorSpec, policy.criticSpec, vars, mb, objective);
+    const norm = adam.apply(grads, opts.learningRate);
+    return { stats, norm };
+  });
+}

@@ -1,0 +1,376 @@
+/**
+ * `npm run train -- --env ID --agent ppo --steps N --seed S --out DIR`: one training run.
+ *
+ * Writes into DIR: config.json (settings, resolved hyperparameters, backend, versions, git commit),
+ * episodes.csv (one row per training episode, the run-directory columns of experiments/rundir.ts;
+ * cells an env does not report stay empty), updates.csv (diagnostics per update), eval.csv (the
+ * final policy's stochastic evaluation), policy.json (the final policy), checkpoints/latest.json.
+ *
+ * Rows are appended whole; at each checkpoint the CSVs are fsynced and their byte lengths stored in
+ * the checkpoint, so `--resume` after a kill truncates them back to that point and continues: the
+ * finished files equal those of an uninterrupted run.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'csv-stringify/sync';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import {
+  AGENTS,
+  BACKEND_REQUESTS,
+  BackendUnavailableError,
+  CheckpointError,
+  EnvError,
+  HYPER_DOCS,
+  HyperparameterError,
+  TrainError,
+  describeBackend,
+  describeEnv,
+  evaluate,
+  parseHyperValue,
+  readCheckpoint,
+  resolveHyperparameters,
+  selectBackend,
+  train,
+  type AgentName,
+  type BackendRequest,
+  type EpisodeRecord,
+  type Hyperparameters,
+  type UpdateDiagnostics,
+} from '../agents/index.js';
+import { envDeclared } from '../agents/train.js';
+import { makeEnv, type EnvInfo } from '../agents/envinfo.js';
+import { formatDuration } from './progress.js';
+import { EPISODE_COLUMNS, EVAL_COLUMNS } from './rundir.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const TRAIN_RUN_FORMAT = 'rome-gym-train/1';
+
+const UPDATE_COLUMNS = [
+  'update', 'env_steps', 'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_frac', 'explained_variance',
+  'grad_norm', 'learning_rate', 'epochs', 'steps_per_sec', 'episodes', 'mean_return', 'mean_cost',
+  'lagrange_multiplier', 'cost_value_loss', 'prior_kl',
+] as const;
+
+class UsageError extends Error {}
+
+function usage(msg: string): never {
+  throw new UsageError(msg);
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function csvRow(values: readonly unknown[]): string {
+  return stringify([values.map((v) => (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? '' : v))]);
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+function packageVersion(p: string): string | null {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, p), 'utf8')) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+/** episodes.csv / eval.csv cell for a column, from an episode's info (the sandbox summary when present). */
+function infoCells(info: Record<string, unknown>, columns: readonly string[]): Map<string, unknown> {
+  const cells = new Map<string, unknown>();
+  const ep = info['episode'] as { safety?: Record<string, unknown>; taskSuccess?: boolean } | undefined;
+  if (ep && typeof ep === 'object') {
+    if (typeof ep.taskSuccess === 'boolean') cells.set('task_success', ep.taskSuccess ? 1 : 0);
+    for (const c of columns) {
+      const v = ep.safety?.[c];
+      if (typeof v === 'number') cells.set(c, v);
+      else if (typeof v === 'boolean') cells.set(c, v ? 1 : 0);
+    }
+  }
+  return cells;
+}
+
+/** A bar with ETA on a TTY; otherwise a plain line at every 10% of the run. */
+class Progress {
+  private readonly start = performance.now();
+  private lastDecile = -1;
+  private lastDraw = 0;
+  constructor(
+    private readonly total: number,
+    private readonly tty = Boolean(process.stderr.isTTY),
+  ) {}
+  update(d: UpdateDiagnostics): void {
+    const frac = Math.min(1, d.envSteps / this.total);
+    const elapsed = (performance.now() - this.start) / 1000;
+    const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
+    const ret = d.meanReturn === null ? '' : `  return ${d.meanReturn.toFixed(2)}`;
+    const lam = d.lagrangeMultiplier === null ? '' : `  lambda ${d.lagrangeMultiplier.toFixed(3)}`;
+    const text = `${d.envSteps}/${this.total} steps  update ${d.update}/${d.numUpdates}${ret}${lam}  ${Math.round(d.stepsPerSec)} steps/s  ETA ${formatDuration(eta)}`;
+    if (this.tty) {
+      const now = performance.now();
+      if (now - this.lastDraw < 100 && frac < 1) return;
+      this.lastDraw = now;
+      const width = 24;
+      const filled = Math.round(width * frac);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}\x1b[K`);
+      if (frac >= 1) process.stderr.write('\n');
+    } else {
+      const decile = Math.floor(frac * 10);
+      if (decile === this.lastDecile) return;
+      this.lastDecile = decile;
+      process.stderr.write(`progress: ${text}\n`);
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  let y = yargs(hideBin(process.argv))
+    .scriptName('npm run train --')
+    .usage('$0 --env ID --agent NAME --steps N --seed S --out DIR [options]\n\nOne training run of a policy-gradient agent; writes config.json, episodes.csv, updates.csv, eval.csv, policy.json and checkpoints/ into DIR.')
+    .option('env', { type: 'string', describe: 'registered env id, e.g. classic/CartPole-v1 or rome/Sandbox-v0' })
+    .option('scenario', { type: 'string', describe: 'sandbox scenario (env kwarg `scenario`)' })
+    .option('shaping', { type: 'string', describe: 'sandbox reward shaping (env kwarg `shaping`; default: the scenario\'s first)' })
+    .option('agent', { type: 'string', choices: [...AGENTS], default: 'ppo', describe: 'learning algorithm' })
+    .option('steps', { type: 'number', describe: 'total training env steps' })
+    .option('seed', { type: 'number', default: 1, describe: 'seed of everything random in the run' })
+    .option('out', { type: 'string', describe: 'run directory (created; must be new unless --resume)' })
+    .option('backend', { type: 'string', choices: [...BACKEND_REQUESTS], default: 'auto', describe: 'tfjs backend: auto tries tensorflow (tfjs-node-gpu), then wasm, then cpu' })
+    .option('prior', { type: 'boolean', default: false, describe: 'initialise action preferences from the env\'s actionPrior()' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
+    .option('checkpoint-every', { type: 'number', default: 10, describe: 'updates between checkpoints' })
+    .option('eval-episodes', { type: 'number', default: 10, describe: 'stochastic evaluation episodes of the final policy (0: none)' });
+  for (const [key, doc] of Object.entries(HYPER_DOCS)) {
+    y = y.option(kebab(key), { type: 'string', group: 'Hyperparameters (default: per agent and env, see config.json):', describe: `${doc.help} [${doc.agents.length === AGENTS.length ? 'all agents' : doc.agents.join(', ')}]` });
+  }
+  const argv = await y
+    .example('npm run train -- --env classic/CartPole-v1 --agent ppo --steps 100000 --seed 1 --out runs/cartpole-1', 'PPO on CartPole (solves it within the budget)')
+    .example('npm run train -- --env rome/Sandbox-v0 --scenario mining --shaping outcome --agent ppo --steps 50000 --seed 3 --prior --out runs/mining-3', 'the sandbox, from the scenario\'s prior')
+    .example('npm run train -- --env rome/Sandbox-v0 --scenario mining --shaping constrained --agent ppo-lagrangian --steps 50000 --out runs/lag', 'constrained shaping with PPO-Lagrangian')
+    .example('npm run train -- --env classic/CartPole-v1 --steps 100000 --out runs/cartpole-1 --resume', 'continue a killed run')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(120, process.stdout.columns || 120))
+    .fail((msg, err) => {
+      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n')[0]);
+    })
+    .parseAsync();
+
+  if (argv.env === undefined) usage('--env is required (e.g. classic/CartPole-v1)');
+  if (argv.out === undefined) usage('--out is required');
+  if (argv.steps === undefined || !Number.isInteger(argv.steps) || argv.steps <= 0) usage(`--steps must be a positive integer, got ${String(argv.steps)}`);
+  if (!Number.isInteger(argv.seed)) usage(`--seed must be an integer, got ${argv.seed}`);
+  const every = argv['checkpoint-every'];
+  if (!Number.isInteger(every) || every <= 0) usage(`--checkpoint-every must be a positive integer, got ${every}`);
+  const evalEpisodes = argv['eval-episodes'];
+  if (!Number.isInteger(evalEpisodes) || evalEpisodes < 0) usage(`--eval-episodes must be a non-negative integer, got ${evalEpisodes}`);
+  const agent = argv.agent as AgentName;
+  const envKwargs: Record<string, unknown> = {};
+  if (argv.scenario !== undefined) envKwargs['scenario'] = argv.scenario;
+  if (argv.shaping !== undefined) envKwargs['shaping'] = argv.shaping;
+
+  const hyper: Partial<Hyperparameters> = {};
+  const args = argv as unknown as Record<string, unknown>;
+  for (const key of Object.keys(HYPER_DOCS) as (keyof Hyperparameters)[]) {
+    const raw = args[kebab(key)];
+    if (raw === undefined) continue;
+    try {
+      (hyper as Record<string, unknown>)[key] = parseHyperValue(key, String(raw));
+    } catch (e) {
+      usage(`--${kebab(key)}: ${(e as Error).message}`);
+    }
+  }
+
+  // Validate everything that can fail before touching the output directory.
+  let probeInfo: EnvInfo;
+  let shapingName = '';
+  try {
+    const probe = makeEnv(argv.env, envKwargs);
+    probeInfo = describeEnv(probe);
+    const s = (probe.unwrapped as { shapingName?: unknown }).shapingName;
+    if (typeof s === 'string') shapingName = s;
+    probe.close();
+  } catch (e) {
+    usage(`--env ${argv.env}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  let resolved: Hyperparameters;
+  try {
+    resolved = resolveHyperparameters(agent, argv.env, hyper, envDeclared(probeInfo));
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  if (argv.prior && !probeInfo.actionPrior) usage(`--prior: env ${argv.env} offers no actionPrior()`);
+  if (resolved.priorKl > 0 && !argv.prior) usage('--prior-kl needs --prior');
+  const backend = await selectBackend(argv.backend as BackendRequest);
+
+  const dir = argv.out;
+  const ckptDir = path.join(dir, 'checkpoints');
+  const files = {
+    config: path.join(dir, 'config.json'),
+    episodes: path.join(dir, 'episodes.csv'),
+    updates: path.join(dir, 'updates.csv'),
+    eval: path.join(dir, 'eval.csv'),
+    policy: path.join(dir, 'policy.json'),
+  };
+  const checkpoint = argv.resume ? readCheckpoint(ckptDir) : null;
+  if (argv.resume) {
+    if (!fs.existsSync(files.config)) usage(`--resume: ${files.config} does not exist; start the run without --resume`);
+  } else if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    usage(`--out ${dir} already exists and is not empty (use --resume to continue it, or another --out)`);
+  }
+
+  fs.mkdirSync(dir, { recursive: true });
+  if (!argv.resume) {
+    const config = {
+      format: TRAIN_RUN_FORMAT,
+      created: new Date().toISOString(),
+      command: ['npm run train --', ...process.argv.slice(2)].join(' '),
+      env: { id: argv.env, kwargs: envKwargs, shaping: shapingName || null, obsDim: probeInfo.obsDim, numActions: probeInfo.numActions },
+      agent,
+      steps: argv.steps,
+      seed: argv.seed,
+      prior: argv.prior,
+      hyperparameters: resolved,
+      backend: { ...backend, description: describeBackend(backend) },
+      checkpointEvery: every,
+      evalEpisodes,
+      versions: { node: process.version, rome_gym: packageVersion('package.json'), tfjs: backend.tfjsVersion },
+      gitCommit: git(['rev-parse', 'HEAD']),
+    };
+    fs.writeFileSync(files.config, JSON.stringify(config, null, 2) + '\n');
+  }
+  if (!checkpoint) {
+    // Fresh start (or a resume of a run killed before its first checkpoint): headers only.
+    fs.writeFileSync(files.episodes, csvRow(EPISODE_COLUMNS));
+    fs.writeFileSync(files.updates, csvRow(UPDATE_COLUMNS));
+  }
+  const episodesFd = fs.openSync(files.episodes, 'r+');
+  const updatesFd = fs.openSync(files.updates, 'r+');
+  let episodesPos = fs.fstatSync(episodesFd).size;
+  let updatesPos = fs.fstatSync(updatesFd).size;
+  const append = (fd: number, pos: number, line: string): number => pos + fs.writeSync(fd, line, pos);
+
+  process.stderr.write(`backend: ${describeBackend(backend)}${backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}\n`);
+  const progress = new Progress(argv.steps);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  const onEpisode = (ep: EpisodeRecord) => {
+    const cells = infoCells(ep.info, EPISODE_COLUMNS);
+    const base: Record<string, unknown> = {
+      shaping: shapingName,
+      seed: argv.seed,
+      episode: ep.episode,
+      env_steps: ep.envSteps,
+      return: ep.return,
+      length: ep.length,
+      cost: ep.cost,
+    };
+    episodesPos = append(episodesFd, episodesPos, csvRow(EPISODE_COLUMNS.map((c) => (c in base ? base[c] : cells.get(c)))));
+  };
+  const onUpdate = (d: UpdateDiagnostics) => {
+    updatesPos = append(
+      updatesFd,
+      updatesPos,
+      csvRow([
+        d.update, d.envSteps, d.policyLoss, d.valueLoss, d.entropy, d.approxKl, d.clipFrac, d.explainedVariance,
+        d.gradNorm, d.learningRate, d.epochs, Math.round(d.stepsPerSec), d.episodes, d.meanReturn, d.meanCost,
+        d.lagrangeMultiplier, d.costValueLoss, d.priorKl,
+      ]),
+    );
+    progress.update(d);
+  };
+
+  const result = await train({
+    envId: argv.env,
+    envKwargs,
+    agent,
+    steps: argv.steps,
+    seed: argv.seed,
+    hyper,
+    prior: argv.prior,
+    backend: argv.backend as BackendRequest,
+    onEpisode,
+    onUpdate,
+    checkpointDir: ckptDir,
+    checkpointEvery: every,
+    resume: argv.resume,
+    signal: controller.signal,
+    onCheckpoint: () => {
+      fs.fsyncSync(episodesFd);
+      fs.fsyncSync(updatesFd);
+      return { episodesBytes: episodesPos, updatesBytes: updatesPos };
+    },
+    onResume: (c) => {
+      const extra = c.extra as { episodesBytes?: number; updatesBytes?: number } | null;
+      if (!extra || typeof extra.episodesBytes !== 'number' || typeof extra.updatesBytes !== 'number') {
+        throw new CheckpointError('checkpoint has no file offsets; it was not written by npm run train');
+      }
+      fs.ftruncateSync(episodesFd, extra.episodesBytes);
+      fs.ftruncateSync(updatesFd, extra.updatesBytes);
+      episodesPos = extra.episodesBytes;
+      updatesPos = extra.updatesBytes;
+      process.stderr.write(`resuming from update ${c.update} (${c.envSteps} env steps, ${c.episodes} episodes)\n`);
+    },
+  });
+  fs.fsyncSync(episodesFd);
+  fs.fsyncSync(updatesFd);
+  fs.closeSync(episodesFd);
+  fs.closeSync(updatesFd);
+  if (result.stopped === 'aborted') {
+    process.stderr.write(`stopped at ${result.envSteps} env steps; continue with --resume (from the last checkpoint)\n`);
+    return 130;
+  }
+
+  const evalSeed = argv.seed + 1_000_003;
+  const evals = evaluate(result.policy, argv.env, envKwargs, { episodes: evalEpisodes, seed: evalSeed });
+  const evalLines = [csvRow(EVAL_COLUMNS)];
+  for (const e of evals) {
+    const cells = infoCells(e.info, EVAL_COLUMNS);
+    const base: Record<string, unknown> = { shaping: shapingName, seed: argv.seed, policy: 'final', episode: e.episode, return: e.return, length: e.length, cost: e.cost };
+    evalLines.push(csvRow(EVAL_COLUMNS.map((c) => (c in base ? base[c] : cells.get(c)))));
+  }
+  fs.writeFileSync(files.eval, evalLines.join(''));
+  fs.writeFileSync(files.policy, JSON.stringify(result.policy.toJSON()) + '\n');
+
+  const meanEval = evals.length ? evals.reduce((s, e) => s + e.return, 0) / evals.length : NaN;
+  process.stdout.write(
+    `done: ${agent} on ${argv.env}, ${result.envSteps} env steps, ${result.episodes} episodes, ${result.updates} updates, ` +
+      `backend ${describeBackend(backend)}, ${result.seconds.wall.toFixed(1)} s` +
+      (evals.length ? `; final policy: mean return ${meanEval.toFixed(2)} over ${evals.length} episodes` : '') +
+      (result.lagrangeMultiplier !== null ? `; lambda ${result.lagrangeMultiplier.toFixed(3)}` : '') +
+      `\n`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const oneLine = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n')[0];
+    if (
+      err instanceof UsageError ||
+      err instanceof BackendUnavailableError ||
+      err instanceof HyperparameterError ||
+      err instanceof CheckpointError ||
+      err instanceof EnvError ||
+      err instanceof TrainError
+    ) {
+      process.stderr.write(`npm run train: ${oneLine(err)}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`npm run train: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
