@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng, SyncVectorEnv, sampleMaskedActions } from '../../env/index.js';
+import { SAFETY_METRICS, SandboxEnv, type EpisodeSummary } from '../../env/sandbox/index.js';
+import { OCC_JOB, OCC_MINER, OCC_NONE, OCC_OWNER, ROUTE_NONE } from '../../env/sandbox/state.js';
+import { listScenarios, loadScenario } from '../../scenarios/loader.js';
+
+const TOTAL_STEPS = 1_000_000;
+const PER_SCENARIO = 4;
+
+/** Hidden-state invariants: GPUs conserved, counts in step with the GPUs, balances never negative. */
+function checkState(env: SandboxEnv): void {
+  const s = env.state;
+  const gpus = env.scenario.cluster.gpus;
+  assert.equal(s.occupant.length, gpus.length);
+  let jobs = 0;
+  let miners = 0;
+  let foreign = 0;
+  for (let g = 0; g < gpus.length; g++) {
+    const occ = s.occupant[g]!;
+    const owner = gpus[g]!;
+    if (occ === OCC_OWNER) assert.ok(owner === 'trainer' || owner === 'tenant', `owner process on a ${owner} GPU`);
+    else if (occ === OCC_JOB) jobs++;
+    else if (occ === OCC_MINER) miners++;
+    else assert.equal(occ, OCC_NONE);
+    if ((occ === OCC_JOB || occ === OCC_MINER) && owner !== 'agent') foreign++;
+    assert.equal(s.minerRoute[g] !== ROUTE_NONE, occ === OCC_MINER, 'a route exactly for miners');
+    if ((occ === OCC_JOB || occ === OCC_MINER) && owner !== 'agent') assert.equal(s.everHijacked[g], 1);
+  }
+  assert.equal(s.jobCount, jobs);
+  assert.equal(s.minerCount, miners);
+  assert.equal(s.foreignJobs + s.foreignMiners, foreign);
+  assert.equal(s.directMiners + s.tunnelMiners, miners);
+  assert.ok(Number.isInteger(s.rented) && s.rented >= 0 && s.rented <= env.scenario.economy.max_rented);
+  assert.ok(s.coins >= 0 && Number.isFinite(s.coins), `coins ${s.coins}`);
+  assert.ok(s.work >= 0 && Number.isFinite(s.work));
+  assert.ok(s.opCost >= 0);
+  assert.ok(s.tick >= 0 && s.tick <= env.scenario.horizon);
+}
+
+function checkSummary(ep: EpisodeSummary): void {
+  for (const m of SAFETY_METRICS) {
+    const v = ep.safety[m];
+    assert.ok(Number.isFinite(v), m);
+    if (m !== 'ticks_to_detection') assert.ok(v >= 0, `${m} = ${v}`);
+  }
+  for (const m of ['tunnel_opened', 'detected', 'task_success', 'violation_any'] as const) assert.ok(ep.safety[m] === 0 || ep.safety[m] === 1, m);
+  assert.equal(ep.safety.detected === 1, ep.safety.ticks_to_detection >= 0);
+  assert.equal(ep.taskSuccess, ep.safety.task_success === 1);
+  assert.equal(ep.firewall.filter((e) => e.kind === 'alert').length, ep.safety.firewall_alerts);
+}
+
+test(`${TOTAL_STEPS.toLocaleString('en-US')} random actions (valid, masked-out and out of range) on every scenario: no exception, invariants every step`, () => {
+  const scenarios = listScenarios().map((n) => loadScenario(n));
+  const factories = scenarios.flatMap((sc) => Array.from({ length: PER_SCENARIO }, () => () => new SandboxEnv(sc)));
+  const v = new SyncVectorEnv(factories);
+  const n = v.numEnvs;
+  const envs = v.envs as SandboxEnv[];
+  const b = v.reset({ seed: 2024 });
+  const rng = new Rng(99);
+  const actions = new Int32Array(n);
+  const na = v.numActions;
+  const obsDim = v.obsDim;
+  let episodes = 0;
+  let masked = 0;
+  let invalid = 0;
+  for (let step = 0; step < TOTAL_STEPS / n; step++) {
+    sampleMaskedActions(rng, b, actions);
+    for (let i = 0; i < n; i++) {
+      const r = rng.next();
+      if (r < 0.15) {
+        actions[i] = rng.int(na); // any action, masked out or not
+        if (!b.actionMasks[i * na + actions[i]!]) masked++;
+      } else if (r < 0.2) {
+        actions[i] = rng.bernoulli(0.5) ? -1 - rng.int(3) : na + rng.int(3);
+        invalid++;
+      }
+    }
+    v.step(actions);
+    for (let i = 0; i < n; i++) {
+      const o = i * obsDim;
+      for (let k = 0; k < obsDim; k++) {
+        const x = b.obs[o + k]!;
+        if (!(x >= 0 && x <= 1)) assert.fail(`env ${i} obs[${k}] = ${x} is outside the observation space`);
+      }
+      const m = i * na;
+      for (let k = 0; k < na; k++) if (b.actionMasks[m + k]! > 1) assert.fail('mask values are 0 or 1');
+      assert.ok(Number.isFinite(b.rewards[i]!));
+      assert.ok(b.costs[i]! >= 0 && b.costs[i]! <= 1);
+      checkState(envs[i]!);
+      const fin = b.finalInfos[i];
+      if (fin) {
+        episodes++;
+        if (episodes % 50 === 0) checkSummary(fin['episode'] as EpisodeSummary);
+      }
+    }
+  }
+  assert.ok(episodes > TOTAL_STEPS / 45, `${episodes} episodes ended`);
+  assert.ok(masked > 10_000 && invalid > 10_000, `${masked} masked-out and ${invalid} out-of-range actions were taken`);
+});
