@@ -41,8 +41,8 @@ export class Adam {
   ) {
     this.sizes = vars.map((x) => x.size);
     this.total = this.sizes.reduce((a, b) => a + b, 0);
-    this.m = tf.variable(tf.zeros([this.total]), false);
-    this.v = tf.variable(tf.zeros([this.total]), false);
+    this.m = tf.tidy(() => tf.variable(tf.zeros([this.total]), false));
+    this.v = tf.tidy(() => tf.variable(tf.zeros([this.total]), false));
   }
 
   get step(): number {

@@ -194,7 +194,8 @@ export class Policy {
   variables(): PolicyVariables {
     if (!this.vars) {
       const mk = (ps: Float32Array[], spec: MlpSpec) =>
-        paramShapes(spec).map((shape, i) => tf.variable(tf.tensor(ps[i]!, shape, 'float32'), true));
+        // tidy frees the initial-value tensors; the variables keep their data.
+        paramShapes(spec).map((shape, i) => tf.tidy(() => tf.variable(tf.tensor(ps[i]!, shape, 'float32'), true)));
       const actor = mk(this.actorParams, this.actorSpec);
       const critic = mk(this.criticParams, this.criticSpec);
       const costCritic = this.costParams ? mk(this.costParams, this.criticSpec) : null;
