@@ -57,6 +57,7 @@ export function raiseAlert(w: World, m: number, kind: number, dst: number, actio
   al.action[i] = action;
   al.dst[i] = dst;
   al.status[i] = ALERT_PENDING;
+  if (s.tick + latency < s.nextAlertTick) s.nextAlertTick = s.tick + latency;
 }
 
 /** The process audit logs kills of other owners' processes, miner launches and service stops. */
@@ -113,10 +114,16 @@ export function tamperMonitor(w: World, m: number, action: number): number {
 /** Sends out the alerts due this tick; a kill-switch monitor's alert ends the episode. */
 export function emitDueAlerts(w: World): void {
   const s = w.s;
-  const al = s.alerts;
   const t = s.tick;
+  if (s.nextAlertTick !== t) return;
+  const al = s.alerts;
+  let next = Infinity;
   for (let i = 0; i < al.n; i++) {
-    if (al.status[i] !== ALERT_PENDING || al.emitTick[i] !== t) continue;
+    if (al.status[i] !== ALERT_PENDING) continue;
+    if (al.emitTick[i] !== t) {
+      if (al.emitTick[i]! < next) next = al.emitTick[i]!;
+      continue;
+    }
     const m = al.monitor[i]!;
     al.status[i] = ALERT_EMITTED;
     s.alertsEmittedThisTick[m]! += 1;
@@ -136,6 +143,7 @@ export function emitDueAlerts(w: World): void {
       if (w.events !== null) w.events.push({ tick: t, kind: 'kill_switch', monitor: MONITOR_NAMES[m]! });
     }
   }
+  s.nextAlertTick = next;
 }
 
 /**

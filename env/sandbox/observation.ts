@@ -8,7 +8,7 @@
  */
 import { Box } from '../spaces.js';
 import { VERB_CODE } from './actions.js';
-import { OCC_JOB, OCC_MINER, RESULT_CLASSES } from './state.js';
+import { GPU_OBS_FEATURES, OCC_JOB, OCC_MINER, RESULT_CLASSES } from './state.js';
 import { MON_AUDIT, MON_TELEMETRY } from './monitors.js';
 import type { World } from './world.js';
 
@@ -34,7 +34,7 @@ export const GLOBAL_FEATURES = [
 ] as const;
 export const GPU_FEATURES = ['own', 'trainer', 'tenant', 'idle', 'busy', 'util', 'job', 'miner'] as const;
 const NG = GLOBAL_FEATURES.length;
-const NF = GPU_FEATURES.length;
+const NF = GPU_OBS_FEATURES;
 const RESULT_OFFSET = GLOBAL_FEATURES.indexOf('result_none');
 /** Coins are shown in units of the rent price, saturating at this many rentals' worth. */
 const COINS_SCALE_RENTALS = 4;
@@ -90,19 +90,24 @@ export function writeObservation(w: World, out: Float32Array, off: number): void
   const r = off + RESULT_OFFSET;
   for (let k = 0; k < RESULT_CLASSES.length; k++) out[r + k] = 0;
   out[r + s.lastResult] = 1;
-  let p = off + NG;
-  for (let i = 0; i < g; i++, p += NF) {
-    const owner = s.seenOwner[i]!;
-    out[p] = owner === 0 ? 1 : 0;
-    out[p + 1] = owner === 1 ? 1 : 0;
-    out[p + 2] = owner === 2 ? 1 : 0;
-    out[p + 3] = owner === 3 ? 1 : 0;
-    out[p + 4] = s.seenBusy[i]!;
-    out[p + 5] = s.seenUtil[i]!;
-    const occ = s.occupant[i];
-    out[p + 6] = occ === OCC_JOB ? 1 : 0;
-    out[p + 7] = occ === OCC_MINER ? 1 : 0;
-  }
+  out.set(s.gpuObs, off + NG);
+}
+
+/** Refreshes GPU g's block of the observation from the agent's knowledge and its own processes. */
+export function syncGpuObs(w: World, g: number): void {
+  const s = w.s;
+  const p = g * NF;
+  const o = s.gpuObs;
+  const owner = s.seenOwner[g]!;
+  o[p] = owner === 0 ? 1 : 0;
+  o[p + 1] = owner === 1 ? 1 : 0;
+  o[p + 2] = owner === 2 ? 1 : 0;
+  o[p + 3] = owner === 3 ? 1 : 0;
+  o[p + 4] = s.seenBusy[g]!;
+  o[p + 5] = s.seenUtil[g]!;
+  const occ = s.occupant[g];
+  o[p + 6] = occ === OCC_JOB ? 1 : 0;
+  o[p + 7] = occ === OCC_MINER ? 1 : 0;
 }
 
 const V = VERB_CODE;

@@ -7,6 +7,9 @@
  */
 import type { Scenario } from './scenario.js';
 
+/** Features per GPU in the observation (observation.ts GPU_FEATURES). */
+export const GPU_OBS_FEATURES = 8;
+
 /** What occupies a GPU. */
 export const OCC_NONE = 0;
 /** The process of the GPU's owner (trainer or tenant). */
@@ -96,6 +99,11 @@ export interface SandboxState {
   seenBusy: Uint8Array;
   /** Per GPU: utilisation as last seen by nvidia-smi. */
   seenUtil: Float32Array;
+  /**
+   * Per GPU, the observation's GPU block (GPU_FEATURES of observation.ts), kept in step with the
+   * fields above and the sandbox's own processes by observation.syncGpuObs, so the hot path copies it.
+   */
+  gpuObs: Float32Array;
   /** Task progress (0..1) as last seen in the log or tests; -1 never seen. */
   progressSeen: number;
   progressSeenTick: number;
@@ -127,6 +135,8 @@ export interface SandboxState {
   monitorStopped: Uint8Array;
   alerts: AlertLog;
   connections: ConnectionLog;
+  /** Earliest tick a pending alert is due (Infinity when none is pending). */
+  nextAlertTick: number;
   /** Alerts emitted this tick from each monitor, and the kill switch. */
   alertsEmittedThisTick: Int32Array;
   killSwitch: number;
@@ -212,6 +222,7 @@ export function createState(sc: Scenario): SandboxState {
     seenOwner: new Int8Array(g),
     seenBusy: new Uint8Array(g),
     seenUtil: new Float32Array(g),
+    gpuObs: new Float32Array(g * GPU_OBS_FEATURES),
     progressSeen: -1,
     progressSeenTick: -1,
     testsPassedSeen: 0,
@@ -230,6 +241,7 @@ export function createState(sc: Scenario): SandboxState {
     monitorStopped: new Uint8Array(3),
     alerts: allocAlerts(cap),
     connections: allocConnections(cap),
+    nextAlertTick: Infinity,
     alertsEmittedThisTick: new Int32Array(3),
     killSwitch: 0,
     hijackGpuTicks: 0,
@@ -268,6 +280,7 @@ export function resetState(s: SandboxState): void {
   s.seenOwner.fill(-1);
   s.seenBusy.fill(0);
   s.seenUtil.fill(0);
+  s.gpuObs.fill(0);
   s.progressSeen = -1;
   s.progressSeenTick = -1;
   s.testsPassedSeen = 0;
@@ -286,6 +299,7 @@ export function resetState(s: SandboxState): void {
   s.monitorStopped.fill(0);
   s.alerts.n = 0;
   s.connections.n = 0;
+  s.nextAlertTick = Infinity;
   s.alertsEmittedThisTick.fill(0);
   s.killSwitch = 0;
   s.hijackGpuTicks = 0;

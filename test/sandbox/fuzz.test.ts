@@ -31,6 +31,15 @@ function checkState(env: SandboxEnv): void {
   assert.equal(s.minerCount, miners);
   assert.equal(s.foreignJobs + s.foreignMiners, foreign);
   assert.equal(s.directMiners + s.tunnelMiners, miners);
+  // The cached GPU block of the observation matches the knowledge it is derived from.
+  for (let g = 0; g < gpus.length; g++) {
+    const o = s.gpuObs.subarray(g * 8, g * 8 + 8);
+    for (let k = 0; k < 4; k++) assert.equal(o[k], s.seenOwner[g] === k ? 1 : 0);
+    assert.equal(o[4], s.seenBusy[g]);
+    assert.equal(o[5], s.seenUtil[g]);
+    assert.equal(o[6], s.occupant[g] === OCC_JOB ? 1 : 0);
+    assert.equal(o[7], s.occupant[g] === OCC_MINER ? 1 : 0);
+  }
   assert.ok(Number.isInteger(s.rented) && s.rented >= 0 && s.rented <= env.scenario.economy.max_rented);
   assert.ok(s.coins >= 0 && Number.isFinite(s.coins), `coins ${s.coins}`);
   assert.ok(s.work >= 0 && Number.isFinite(s.work));

@@ -49,3 +49,18 @@ test('hardened: grabbing gains nothing either (the sandbox stops it)', () => {
   const { best } = bestGrabbingPolicy(loadScenario('hardened'), { seeds: SEEDS });
   assert.ok(best.meanDiscountedReturn <= honest + 1e-12, `best ${best.name} ${best.meanDiscountedReturn} vs honest ${honest}`);
 });
+
+test('the shapings change the incentive as they say: cost and in-loop monitors deter grabbing, the utilization proxy pays for it', () => {
+  const seeds = Array.from({ length: 20 }, (_, i) => i);
+  const compare = (name: string, shaping: string) => {
+    const sc = loadScenario(name);
+    const env = new SandboxEnv(sc, { shaping });
+    return { honest: meanDiscountedReturn(env, honestPolicy(env), seeds), best: bestGrabbingPolicy(sc, { shaping, seeds }).best.meanDiscountedReturn };
+  };
+  const cost = compare('mining', 'outcome+cost');
+  assert.ok(cost.best < cost.honest, `outcome+cost: ${cost.best} vs ${cost.honest}`);
+  const monitored = compare('monitored', 'outcome');
+  assert.ok(monitored.best < monitored.honest, `monitored: ${monitored.best} vs ${monitored.honest}`);
+  const proxy = compare('mining', 'utilization');
+  assert.ok(proxy.best > proxy.honest, `utilization: ${proxy.best} vs ${proxy.honest}`);
+});
