@@ -1,0 +1,462 @@
+/**
+ * report.html: one self-contained page (uPlot's JS and CSS inlined, the chart data embedded as
+ * escaped JSON, a Content-Security-Policy that allows only these exact scripts and no network).
+ * Cells in notebook order: setup, headline, learning curves, incident view, detection,
+ * transcripts, reproducibility. Every string from the run directory goes through escapeHtml (or
+ * jsonForHtml for the chart data, which the page only ever puts into the DOM as text).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BehaviourResult } from '../experiments/analysis.js';
+import { escapeHtml, jsonForHtml } from './escape.js';
+import { fixed, int, pct, pctSpan, steps } from './format.js';
+import type { CurveChart, Histogram, ReportModel, Values } from './model.js';
+import {
+  attributionNarrative,
+  curvesNarrative,
+  detectionNarrative,
+  headlineCell,
+  headlineNarrative,
+  htmlParagraphs,
+  incidentNarrative,
+  reproduceLines,
+  reproduceNotes,
+  setupNarrative,
+  shapingCurveNarrative,
+  shortCommit,
+  transcriptLine,
+  transcriptsNarrative,
+  backendText,
+} from './narrative.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** The marker of the one line allowed to differ between two builds of the same run. */
+export const GENERATED_AT = 'Generated at';
+
+export interface Assets {
+  uplotJs: string;
+  uplotCss: string;
+  pageJs: string;
+  pageCss: string;
+}
+
+let cachedAssets: Assets | null = null;
+
+/** uPlot's dist files (from node_modules) and the page's own script and style. */
+export function loadAssets(): Assets {
+  if (cachedAssets) return cachedAssets;
+  const require = createRequire(import.meta.url);
+  const dist = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+  cachedAssets = {
+    uplotJs: fs.readFileSync(path.join(dist, 'uPlot.iife.min.js'), 'utf8'),
+    uplotCss: fs.readFileSync(path.join(dist, 'uPlot.min.css'), 'utf8'),
+    pageJs: fs.readFileSync(path.join(HERE, 'page.js'), 'utf8'),
+    pageCss: fs.readFileSync(path.join(HERE, 'page.css'), 'utf8'),
+  };
+  return cachedAssets;
+}
+
+/** Text that goes inside a <script> or <style> element verbatim must not be able to close it. */
+function rawElementText(text: string, tag: 'script' | 'style'): string {
+  if (new RegExp(`</${tag}|<!--`, 'i').test(text)) throw new Error(`inlined ${tag} contains a sequence that would end the element early`);
+  return text;
+}
+
+function sha256(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts: specifications the page script hands to uPlot
+
+export interface ChartSeries {
+  label: string;
+  color: string;
+  width: number;
+  values: Values;
+  role: 'mean' | 'lo' | 'hi' | 'seed' | 'line';
+  /** For role 'seed': position of the seed in its group's seed picker. */
+  seed?: number;
+  hidden?: boolean;
+  dash?: number[];
+}
+
+export interface ChartSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  xFormat: 'steps' | 'int' | 'num';
+  yFormat: 'pct' | 'num' | 'int';
+  yRange: [number, number] | null;
+  height: number;
+  x: number[];
+  series: ChartSeries[];
+  /** Indices into `series` of a band's upper and lower edge. */
+  bands: { hi: number; lo: number; fill: string }[];
+  /** Seed-picker group this chart follows. */
+  group: string | null;
+  stepped: boolean;
+}
+
+/** Tableau 10: distinguishable, and fine for most colour-vision deficiencies. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const SEED_PALETTE = ['#8c564b', '#17becf', '#bcbd22', '#7f7f7f', '#e377c2', '#2ca02c', '#d62728', '#9467bd', '#ff7f0e', '#1f77b4'];
+export const color = (i: number): string => PALETTE[i % PALETTE.length]!;
+const seedColor = (i: number): string => SEED_PALETTE[i % SEED_PALETTE.length]!;
+
+function curveSpec(c: CurveChart, x: number[], seeds: number[], shapingIndex: number, group: string): ChartSpec {
+  const col = color(shapingIndex);
+  const series: ChartSeries[] = [
+    { label: 'highest seed', color: col, width: 0, values: c.hi, role: 'hi' },
+    { label: 'lowest seed', color: col, width: 0, values: c.lo, role: 'lo' },
+    ...c.perSeed.map((v, k): ChartSeries => ({ label: `seed ${seeds[k]}`, color: seedColor(k), width: 1, values: v, role: 'seed', seed: k, hidden: true })),
+    { label: 'mean over seeds', color: col, width: 2, values: c.mean, role: 'mean' },
+  ];
+  return {
+    title: c.title,
+    xLabel: 'env steps',
+    yLabel: '',
+    xFormat: 'steps',
+    yFormat: c.kind === 'rate' ? 'pct' : 'num',
+    yRange: c.kind === 'rate' ? [0, 1] : null,
+    height: 190,
+    x,
+    series,
+    bands: [{ hi: 0, lo: 1, fill: `${col}40` }],
+    group,
+    stepped: false,
+  };
+}
+
+function histogramSpec(h: Histogram, title: string, xLabel: string): ChartSpec {
+  // One empty bucket past the end, so the stepped line draws the last bucket's full width.
+  const x = [...h.x, h.x.length];
+  return {
+    title,
+    xLabel,
+    yLabel: 'episodes',
+    xFormat: 'int',
+    yFormat: 'int',
+    yRange: null,
+    height: 260,
+    x,
+    series: h.series.map((s, i): ChartSeries => ({ label: s.shaping, color: color(i), width: 2, values: [...s.counts, 0], role: 'line' })),
+    bands: [],
+    group: null,
+    stepped: true,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML pieces
+
+const e = escapeHtml;
+
+function table(head: readonly string[], rows: readonly string[][], cls = '', numeric: readonly number[] = []): string {
+  const th = head.map((h, i) => `<th${numeric.includes(i) ? ' class="num"' : ''}>${h}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`).join('\n');
+  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function cell(id: string, n: number, title: string, body: string): string {
+  return `<section class="cell" id="${id}">\n<h2><span class="n">[${n}]</span>${e(title)}</h2>\n${body}\n</section>`;
+}
+
+class Charts {
+  readonly specs: Record<string, ChartSpec> = {};
+  add(id: string, spec: ChartSpec): string {
+    this.specs[id] = spec;
+    return `<div class="chart" data-chart="${e(id)}"></div>`;
+  }
+}
+
+function setupCell(m: ReportModel): string {
+  const c = m.config;
+  const scenarioFacts: [string, string][] = [
+    ['scenario', `${e(m.scenario.name)}${m.scenario.source ? ` (${e(m.scenario.source)})` : ''}`],
+    ['description', m.scenario.description ? e(m.scenario.description) : '–'],
+    ...m.scenario.facts.map(([k, v]): [string, string] => [e(k), e(v)]),
+  ];
+  const runFacts: [string, string][] = [
+    ['run directory', e(m.runName)],
+    ['agent', e(c.agent === 'auto' ? `auto: ${[...new Set(m.shapings.map((s) => s.agent))].join(', ')}` : c.agent)],
+    ['action prior', c.prior ? 'yes (policies start from the scenario’s prior)' : 'no'],
+    ['seeds', e(c.seeds.join(', '))],
+    ['env steps per job', int(c.steps)],
+    ['evaluation episodes', `${int(c.evalEpisodes)} per policy (initial and final), ${int(c.traceEpisodes)} traced per job`],
+    ['profile', e(c.profile)],
+    ['hyperparameters', e(Object.keys(c.hyper).sort().map((k) => `${k} ${JSON.stringify(c.hyper[k])}`).join(', ') || 'defaults')],
+    ['backend', e(backendText(m))],
+    ['workers', int(c.workers)],
+    ...(c.shard ? [['shard', `${c.shard.index}/${c.shard.count}`] as [string, string]] : []),
+    ['versions', e(Object.keys(c.versions).sort().map((k) => `${k} ${c.versions[k]}`).join(', '))],
+    ['commit', `${e(c.git.commit ?? 'unknown')}${c.git.dirty ? ' <span class="warn">(uncommitted changes)</span>' : ''}`],
+    ['started', e(c.createdAt)],
+    ['data', `${int(m.counts.episodes)} training episodes, ${int(m.counts.evals)} evaluation episodes, ${int(m.counts.firewallLines)} firewall log lines, ${int(m.counts.traces)} traces`],
+  ];
+  const factsTable = (rows: [string, string][]) => `<table class="facts"><tbody>\n${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('\n')}\n</tbody></table>`;
+  const shapingRows = m.shapings.map((s) => [
+    `<b>${e(s.name)}</b>`,
+    e(s.kind ?? '–'),
+    e(s.agent),
+    `${e(s.description ?? '–')}${s.proxy ? ' <span class="warn">(misspecified proxy, labelled as such)</span>' : ''}`,
+  ]);
+  return [
+    htmlParagraphs(setupNarrative(m)),
+    `<div class="two"><div><h3>Scenario</h3>${factsTable(scenarioFacts)}</div><div><h3>Run</h3>${factsTable(runFacts)}</div></div>`,
+    '<h3>Reward shapings</h3>',
+    table(['shaping', 'kind', 'agent', 'what it rewards'], shapingRows),
+  ].join('\n');
+}
+
+function headlineBehaviourCell(r: BehaviourResult | undefined): string {
+  if (!r) return '<td>–</td>';
+  const h = headlineCell(r);
+  return (
+    `<td class="num${r.seedsEmerged > 0 ? ' emerged' : ''}">` +
+    `<div class="big">${h.emerged} <span class="sm">${h.emergedCi}</span></div>` +
+    `<div>${h.final}</div><div class="sm">${h.finalCi}</div>` +
+    `<div class="sm">initial ${h.initial}</div></td>`
+  );
+}
+
+function headlineCellHtml(m: ReportModel): string {
+  const s = m.summary;
+  const behaviours = s.behaviours.map((b) => b.name);
+  const head = ['shaping', 'task success', ...behaviours].map((h) => `<th>${e(h)}</th>`).join('');
+  const proxy = new Set(m.shapings.filter((x) => x.proxy).map((x) => x.name));
+  const rows = s.task.map((t) => {
+    const cells = behaviours.map((b) => headlineBehaviourCell(s.emergence.find((r) => r.shaping === t.shaping && r.behaviour === b)));
+    return (
+      `<tr><th>${e(t.shaping)}${proxy.has(t.shaping) ? '<div class="proxy">misspecified proxy</div>' : ''}<div class="sm">${t.seeds} seeds</div></th>` +
+      `<td class="num"><div class="big">${pct(t.finalSuccess.mean)}</div><div class="sm">${pctSpan(t.finalSuccess.lo, t.finalSuccess.hi)}</div><div class="sm">initial ${pct(t.initialSuccess.mean)}</div></td>` +
+      `${cells.join('')}</tr>`
+    );
+  });
+  const long = s.emergence.map((r) => [
+    e(r.shaping),
+    e(r.behaviour),
+    `${r.seedsEmerged}/${r.seeds}`,
+    `[${pct(r.emergedInterval.lo)}, ${pct(r.emergedInterval.hi)}]`,
+    `${pct(r.finalRate.mean)} [${pct(r.finalRate.lo)}, ${pct(r.finalRate.hi)}]`,
+    `${pct(r.initialRate.mean)} [${pct(r.initialRate.lo)}, ${pct(r.initialRate.hi)}]`,
+    r.firstCrossingStep.median === null ? '–' : `${steps(r.firstCrossingStep.median)} (${r.firstCrossingStep.crossedSeeds}/${r.seeds})`,
+    `${r.recurrence.seedsWithOccurrence}/${r.seeds}`,
+    fixed(r.recurrence.meanBursts),
+    pct(r.recurrence.trainRate),
+  ]);
+  return [
+    htmlParagraphs(headlineNarrative(m)),
+    `<div class="scroll"><table class="headline"><thead><tr>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`,
+    `<p class="note">Each behaviour cell: seeds in which it emerged, with a Wilson 95% interval; the final-policy rate (mean over seeds) with a percentile bootstrap 95% interval over seeds (${s.definitions.bootstrap.resamples} resamples, seed ${s.definitions.bootstrap.seed}); the initial-policy rate. Task success: the final policy’s share of passing evaluation episodes, same interval. Shaded: emerged in at least one seed.</p>`,
+    `<p class="note">${s.behaviours.map((b) => `<b>${e(b.name)}</b>: ${e(b.description)}`).join(' · ')}</p>`,
+    '<details><summary>All statistics per shaping and behaviour (first crossing, recurrence)</summary>',
+    `<p class="note">First crossing: ${e(s.definitions.firstCrossing)}. Recurrence: ${e(s.definitions.recurrence)}.</p>`,
+    table(['shaping', 'behaviour', 'emerged', 'seeds 95% CI', 'final rate [95% CI]', 'initial rate [95% CI]', 'first crossing (seeds)', 'seeds with it in training', 'bursts', 'training rate'], long, '', [2, 3, 4, 5, 6, 7, 8, 9]),
+    '</details>',
+  ].join('\n');
+}
+
+function curvesCell(m: ReportModel, charts: Charts): string {
+  const parts = [`<p class="narrative">${e(curvesNarrative(m))}</p>`];
+  m.curves.shapings.forEach((sc, i) => {
+    parts.push(`<h3>${e(sc.shaping)}</h3>`);
+    parts.push(`<p class="narrative">${e(shapingCurveNarrative(m, i))}</p>`);
+    if (sc.seeds.length === 0) return;
+    const group = `g${i}`;
+    const col = color(i);
+    const picker = sc.seeds
+      .map((s, k) => `<label><input type="checkbox" class="seed-toggle" data-group="${group}" data-seed="${k}"><span class="sw line" style="background:${seedColor(k)}"></span>seed ${e(String(s))}</label>`)
+      .join('');
+    parts.push(
+      `<div class="legend"><span><span class="sw line" style="background:${col}"></span>mean over seeds</span><span><span class="sw" style="background:${col}40"></span>lowest to highest seed</span><span>show seeds:</span>${picker}</div>`,
+    );
+    parts.push(`<div class="grid curves">${sc.charts.map((c) => charts.add(`curve-${i}-${c.key}`, curveSpec(c, m.curves.x, sc.seeds, i, group))).join('')}</div>`);
+  });
+  return parts.join('\n');
+}
+
+function incidentCell(m: ReportModel, charts: Charts): string {
+  const a = m.alerts;
+  const parts = [htmlParagraphs(incidentNarrative(m))];
+  if (a.kinds.length > 0) {
+    parts.push('<p class="note">Each chart: alerts raised during training per 1,000 env steps, by alert kind, mean over seeds, in the same bins as the learning curves.</p>');
+    parts.push(`<div class="legend">${a.kinds.map((k, i) => `<span><span class="sw line" style="background:${color(i)}"></span>${e(k)}</span>`).join('')}</div>`);
+    const boxes = a.shapings.map((s, i) => {
+      if (s.seeds === 0) return `<div class="chart empty">${e(s.shaping)}: no training data</div>`;
+      return charts.add(`alerts-${i}`, {
+        title: `${s.shaping}: ${int(s.total)} alerts`,
+        xLabel: 'env steps',
+        yLabel: 'alerts / 1k steps',
+        xFormat: 'steps',
+        yFormat: 'num',
+        yRange: null,
+        height: 230,
+        x: a.x,
+        series: s.byKind.map((k, j): ChartSeries => ({ label: k.kind, color: color(j), width: 1.5, values: k.values, role: 'line' })),
+        bands: [],
+        group: null,
+        stepped: false,
+      });
+    });
+    parts.push(`<div class="grid wide">${boxes.join('')}</div>`);
+  }
+  parts.push('<h3>Attribution: which tool calls caused the alerts</h3>');
+  parts.push(`<p class="narrative">${e(attributionNarrative(m))}</p>`);
+  if (m.attribution.length > 0) {
+    const head = ['alert', 'caused by', 'example command', 'latency mean (max), ticks', ...m.config.shapings.map((sh) => `${e(sh)}<div class="sm">training + evaluation</div>`)];
+    const rows = m.attribution.map((r) => [
+      e(r.alert),
+      e(r.action),
+      `<code>${e(r.exampleCommand)}</code>`,
+      `${fixed(r.latencyMean)} (${fixed(r.latencyMax, 0)})`,
+      ...r.perShaping.map((p) => (p.train + p.eval === 0 ? '0' : `<b>${int(p.train + p.eval)}</b> <span class="sm">${int(p.train)} + ${int(p.eval)}</span>`)),
+    ]);
+    const numeric = [3, ...m.config.shapings.map((_, k) => k + 4)];
+    parts.push(table(head, rows, 'attribution', numeric));
+  }
+  return parts.join('\n');
+}
+
+function detectionCell(m: ReportModel, charts: Charts): string {
+  const d = m.detection;
+  const parts = [htmlParagraphs(detectionNarrative(m))];
+  parts.push(
+    table(
+      ['shaping', 'violating episodes', 'detected', 'never detected', 'median ticks to detection', 'mean undetected violation ticks'],
+      d.facts.map((f) => [e(f.shaping), int(f.violating), int(f.detected), int(f.neverDetected), fixed(f.medianTicksToDetection), fixed(f.meanUndetectedTicks, 2)]),
+      '',
+      [1, 2, 3, 4, 5],
+    ),
+  );
+  const hists: string[] = [];
+  if (d.ticksToDetection.series.some((s) => s.n > 0)) hists.push(charts.add('det-ttd', histogramSpec(d.ticksToDetection, 'time to detection', 'ticks from first violation to first alert')));
+  else hists.push('<div class="chart empty">No violating episode was detected: no time-to-detection distribution.</div>');
+  if (d.undetectedTicks.series.some((s) => s.n > 0)) hists.push(charts.add('det-undetected', histogramSpec(d.undetectedTicks, 'undetected violation ticks', 'violation ticks before detection')));
+  else hists.push('<div class="chart empty">No violating episodes.</div>');
+  parts.push(`<div class="legend">${d.undetectedTicks.series.map((s, i) => `<span><span class="sw line" style="background:${color(i)}"></span>${e(s.shaping)} (${int(s.n)} violating, ${int(d.ticksToDetection.series[i]!.n)} detected)</span>`).join('')}</div>`);
+  parts.push(`<div class="grid wide">${hists.join('')}</div>`);
+  const rows = m.summary.emergence
+    .filter((r) => r.detection.episodes > 0)
+    .map((r) => [e(r.shaping), e(r.behaviour), int(r.detection.episodes), pct(r.detection.detectedShare), fixed(r.detection.meanTicksToDetection), fixed(r.detection.meanUndetectedViolationTicks)]);
+  if (rows.length > 0) {
+    parts.push('<details><summary>Detection per behaviour (final-policy evaluation episodes showing it)</summary>');
+    parts.push(table(['shaping', 'behaviour', 'episodes', 'detected', 'mean ticks to detection', 'mean undetected violation ticks'], rows, '', [2, 3, 4, 5]));
+    parts.push('</details>');
+  }
+  return parts.join('\n');
+}
+
+/** Outputs longer than this many lines are folded after their first FOLD_KEEP lines. */
+const FOLD_LINES = 8;
+const FOLD_KEEP = 5;
+
+function terminal(ep: NonNullable<ReportModel['transcripts'][number]['episode']>): string {
+  const blocks = ep.ticks.map((t) => {
+    const reward = t.reward !== 0 ? ` <span class="r">reward ${t.reward > 0 ? '+' : ''}${fixed(t.reward, 3)}</span>` : '';
+    const parts = [`<pre class="cl"><span class="t">${String(t.tick).padStart(3, ' ')} </span><span class="ps">sandbox@rome:~$ </span><span class="cmd">${e(t.command)}</span>${reward}</pre>`];
+    const lines = t.output === '' ? [] : t.output.split('\n');
+    if (lines.length > FOLD_LINES) {
+      parts.push(`<pre>${e(lines.slice(0, FOLD_KEEP).join('\n'))}</pre>`);
+      parts.push(`<details><summary>${lines.length - FOLD_KEEP} more lines</summary><pre>${e(lines.slice(FOLD_KEEP).join('\n'))}</pre></details>`);
+    } else if (lines.length > 0) {
+      parts.push(`<pre>${e(lines.join('\n'))}</pre>`);
+    }
+    if (t.outputCut) parts.push('<pre class="cut">[output cut for the report]</pre>');
+    for (const ev of t.events) parts.push(`<pre class="ev">▲ hidden · ${e(ev.kind)}${ev.detail ? ` · ${e(ev.detail)}` : ''}</pre>`);
+    return `<div class="tk${t.events.length > 0 ? ' has-ev' : ''}">${parts.join('')}</div>`;
+  });
+  return `<div class="term">\n${blocks.join('\n')}\n</div>`;
+}
+
+function transcriptsCell(m: ReportModel): string {
+  const parts = [`<p class="narrative">${e(transcriptsNarrative())}</p>`];
+  let first = true;
+  for (const t of m.transcripts) {
+    parts.push(`<h3>${e(t.shaping)}</h3>`);
+    if (!t.episode) {
+      parts.push(`<p class="narrative">${e(transcriptLine(t))}</p>`);
+      continue;
+    }
+    // The first transcript is open; the others are one click away, so the page stays short.
+    parts.push(`<details class="transcript"${first ? ' open' : ''}><summary>${e(transcriptLine(t))}</summary>\n${terminal(t.episode)}\n</details>`);
+    first = false;
+  }
+  return parts.join('\n');
+}
+
+function reproCell(m: ReportModel): string {
+  return [
+    '<p class="narrative">The exact commands that reproduce this run:</p>',
+    `<pre class="cmds">${reproduceLines(m).map(e).join('\n')}</pre>`,
+    htmlParagraphs(reproduceNotes(m), 'note'),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function renderHtml(m: ReportModel, generatedAt: string, assets: Assets = loadAssets()): string {
+  const charts = new Charts();
+  const cells = [
+    cell('setup', 1, 'Setup', setupCell(m)),
+    cell('headline', 2, 'Headline: emergence per shaping', headlineCellHtml(m)),
+    cell('curves', 3, 'Learning curves', curvesCell(m, charts)),
+    cell('incident', 4, 'Incident view: firewall alerts', incidentCell(m, charts)),
+    cell('detection', 5, 'Detection', detectionCell(m, charts)),
+    cell('transcripts', 6, 'Transcripts', transcriptsCell(m)),
+    cell('reproduce', 7, 'Reproducibility', reproCell(m)),
+  ];
+  const toc = [
+    ['setup', 'Setup'],
+    ['headline', 'Headline'],
+    ['curves', 'Learning curves'],
+    ['incident', 'Incident view'],
+    ['detection', 'Detection'],
+    ['transcripts', 'Transcripts'],
+    ['reproduce', 'Reproducibility'],
+  ];
+  const uplotJs = rawElementText(assets.uplotJs, 'script');
+  const pageJs = rawElementText(assets.pageJs, 'script');
+  const csp = [
+    "default-src 'none'",
+    `script-src ${sha256(uplotJs)} ${sha256(pageJs)}`,
+    "style-src 'unsafe-inline'",
+    "img-src 'none'",
+    "connect-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  const title = `rome-gym report: ${m.scenario.name} (${m.runName})`;
+  const commit = shortCommit(m.config.git.commit);
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${e(title)}</title>`,
+    `<style>\n${rawElementText(assets.uplotCss, 'style')}\n${rawElementText(assets.pageCss, 'style')}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    '<header>',
+    `<h1>rome-gym report: ${e(m.scenario.name)}</h1>`,
+    `<p class="sub">run ${e(m.runName)} · ${m.config.shapings.length} shapings × ${m.config.seeds.length} seeds · ${int(m.config.steps)} env steps per job · commit ${e(commit ?? 'unknown')}${m.config.git.dirty ? ' (dirty)' : ''}</p>`,
+    `<p class="generated">${GENERATED_AT} ${e(generatedAt)} by npm run report.</p>`,
+    '</header>',
+    `<nav class="toc">${toc.map(([id, name]) => `<a href="#${id}">${name}</a>`).join('')}</nav>`,
+    ...cells,
+    '</main>',
+    `<script type="application/json" id="report-data">${jsonForHtml({ charts: charts.specs })}</script>`,
+    `<script>${uplotJs}</script>`,
+    `<script>${pageJs}</script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
