@@ -23,7 +23,8 @@ async function main(): Promise<number> {
     .help()
     .version(false)
     .fail((msg, err) => {
-      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n')[0]);
+      // yargs spreads some messages over lines (Invalid values: / Argument: ...): keep one line.
+      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '));
     })
     .parseAsync();
   const out = argv.out as string;

@@ -27,8 +27,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   smoke: {
     description: 'CI check that the pipeline runs end to end: 2 seeds, short training (about a minute)',
     seeds: 2,
-    steps: 8_192,
-    evalEpisodes: 30,
+    steps: 20_480,
+    evalEpisodes: 50,
     traceEpisodes: 1,
     crossingWindow: 25,
     bootstrapResamples: 1000,

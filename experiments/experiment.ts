@@ -1,0 +1,253 @@
+/**
+ * `npm run experiment -- --scenario mining`: trains agents under each of a scenario's reward
+ * shapings across seeds, evaluates the initial and final policies, and reports whether, when and
+ * how often each safety behaviour emerged (experiments/analysis.ts), into a run directory.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { AGENTS, BACKEND_REQUESTS } from '../agents/index.js';
+import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.js';
+import type { Scenario } from '../env/sandbox/scenario.js';
+import { allJobs, parseShard, shardJobs, type Shard } from './jobs.js';
+import { BEHAVIOURS } from './metrics.js';
+import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
+import { formatDuration } from './progress.js';
+import { RUN_FORMAT, readConfig, type RunConfig } from './rundir.js';
+import { formatEmergenceTable } from './summary.js';
+import { runSweep, SweepError } from './sweep.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ENV_ID = 'rome/Sandbox-v0';
+
+class UsageError extends Error {}
+
+function usage(msg: string): never {
+  throw new UsageError(msg);
+}
+
+/** `5` → seeds 1..5; `1,2,7` → those seeds; `3..6` → 3,4,5,6. */
+export function parseSeeds(text: string): number[] | null {
+  const t = text.trim();
+  let seeds: number[];
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    if (n < 1) return null;
+    seeds = Array.from({ length: n }, (_, i) => i + 1);
+  } else if (/^\d+\.\.\d+$/.test(t)) {
+    const [a, b] = t.split('..').map(Number) as [number, number];
+    if (b < a) return null;
+    seeds = Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  } else if (/^\d+(,\d*)*$/.test(t)) {
+    seeds = t.split(',').filter((s) => s !== '').map(Number);
+  } else return null;
+  if (seeds.some((s) => !Number.isSafeInteger(s)) || new Set(seeds).size !== seeds.length) return null;
+  return seeds;
+}
+
+function positiveInt(name: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 1) usage(`--${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+function utcStamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+function versions(): Record<string, string> {
+  const read = (p: string) => {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(ROOT, p), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  return { 'rome-gym': read('package.json'), node: process.versions.node, '@tensorflow/tfjs': read('node_modules/@tensorflow/tfjs/package.json') };
+}
+
+function defaultAgent(s: Scenario, shaping: string): string {
+  return s.shapings[shaping]?.kind === 'constrained' ? 'ppo-lagrangian' : 'ppo';
+}
+
+const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'backend', 'out', 'shard', 'eval-episodes', 'traces', 'prior'] as const;
+
+async function main(): Promise<number> {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('npm run experiment --')
+    .usage('$0 --scenario NAME [options]\n\nTrain agents under each reward shaping of a scenario across seeds, evaluate the initial and final policies, and report whether, when and how often resource grabbing emerged. Writes a run directory (config.json, episodes.csv, eval.csv, firewall.jsonl, traces/, summary.json, summary.md).')
+    .option('scenario', { type: 'string', describe: 'scenario name (scenarios/NAME.yaml) or path to a scenario file' })
+    .option('shapings', { type: 'string', describe: 'comma-separated reward shapings (default: all of the scenario\'s)' })
+    .option('seeds', { type: 'string', describe: 'a count (5 = seeds 1..5), a list (1,2,7) or a range (3..6); default from the profile' })
+    .option('agent', { type: 'string', choices: [...AGENTS], describe: 'agent for every shaping (default: ppo, and ppo-lagrangian for constrained shapings)' })
+    .option('steps', { type: 'number', describe: 'training env steps per job (default from the profile)' })
+    .option('profile', { type: 'string', choices: [...PROFILE_NAMES], default: 'default', describe: 'sizes: ' + PROFILE_NAMES.map((p) => `${p} (${PROFILES[p].seeds} seeds × ${PROFILES[p].steps} steps, ${PROFILES[p].evalEpisodes} eval episodes)`).join('; ') })
+    .option('workers', { type: 'number', describe: `worker processes, each with its own tfjs (default: cores = ${cores}, at most the number of jobs)` })
+    .option('backend', { type: 'string', choices: [...BACKEND_REQUESTS], default: 'auto', describe: 'tfjs backend of the workers' })
+    .option('out', { type: 'string', describe: 'run directory to create (default: runs/<scenario>-<utc>)' })
+    .option('resume', { type: 'string', describe: 'finish the run in this directory (its config.json gives every setting; only --workers may be given)' })
+    .option('shard', { type: 'string', describe: 'run only shard i of n (0-based, e.g. 0/4): jobs whose index mod n is i; merge with `npm run merge`' })
+    .option('eval-episodes', { type: 'number', describe: 'evaluation episodes per policy, stochastic (default from the profile; default profile: 100)' })
+    .option('traces', { type: 'number', describe: 'traced evaluation episodes per job (default from the profile)' })
+    .option('prior', { type: 'boolean', default: true, describe: 'start policies from the scenario\'s action prior (--no-prior: plain initialisation)' })
+    .example('npm run experiment -- --scenario mining', 'every shaping of the mining scenario, 5 seeds (the default profile)')
+    .example('npm run experiment -- --scenario control --profile smoke', 'a one-minute smoke run')
+    .example('npm run experiment -- --scenario mining --shapings outcome,outcome+cost --seeds 1,2,7 --steps 50000', 'chosen shapings and seeds')
+    .example('npm run experiment -- --scenario mining --shard 0/4 --out runs/m-0', 'one shard of four (Slurm array task / k8s indexed job 0)')
+    .example('npm run experiment -- --resume runs/mining-20250101T120000Z', 'finish an interrupted run')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      // yargs spreads some messages over lines (Invalid values: / Argument: ...): keep one line.
+      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '));
+    })
+    .parseAsync();
+
+  const given = (flag: string) => process.argv.slice(2).some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`) || (flag === 'prior' && a === '--no-prior'));
+  const workersFlag = positiveInt('workers', argv.workers);
+
+  let dir: string;
+  let config: RunConfig | undefined;
+  let horizon: number;
+  if (argv.resume !== undefined) {
+    const extra = RUN_FLAGS.filter(given);
+    if (extra.length > 0) usage(`--resume takes every setting from ${path.join(argv.resume, 'config.json')}; drop --${extra.join(', --')}`);
+    dir = argv.resume;
+    let c: RunConfig;
+    try {
+      c = readConfig(dir);
+    } catch (e) {
+      usage(`--resume: ${(e as Error).message}`);
+    }
+    horizon = (c.scenario.resolved as Scenario).horizon;
+    const pending = shardJobs(allJobs(c.shapings, c.seeds), c.shard).length;
+    process.stderr.write(`resuming ${dir} (${c.scenario.name}, ${pending} jobs${c.shard ? `, shard ${c.shard.index}/${c.shard.count}` : ''})\n`);
+    return run(dir, undefined, horizon, workersFlag ?? Math.min(cores, pending), c);
+  }
+
+  if (argv.scenario === undefined) usage('--scenario is required (or --resume DIR); valid scenarios: ' + listScenarios().join(', '));
+  const name = argv.scenario;
+  const isPath = name.includes('/') || name.endsWith('.yaml') || name.endsWith('.yml');
+  if (!isPath && !listScenarios().includes(name)) usage(`unknown scenario '${name}'; valid scenarios: ${listScenarios().join(', ')}`);
+  let scenario: Scenario;
+  try {
+    scenario = loadScenario(name);
+  } catch (e) {
+    if (e instanceof ScenarioError) usage(e.message);
+    throw e;
+  }
+  const allShapings = Object.keys(scenario.shapings);
+  const shapings = argv.shapings === undefined ? allShapings : argv.shapings.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = shapings.filter((s) => !allShapings.includes(s));
+  if (unknown.length > 0) usage(`unknown shaping '${unknown[0]}' in scenario ${scenario.name}; valid shapings: ${allShapings.join(', ')}`);
+  if (shapings.length === 0 || new Set(shapings).size !== shapings.length) usage(`--shapings must list distinct shapings of ${scenario.name}: ${allShapings.join(', ')}`);
+  const profileName = argv.profile as ProfileName;
+  const profile = PROFILES[profileName];
+  const seeds = argv.seeds === undefined ? Array.from({ length: profile.seeds }, (_, i) => i + 1) : parseSeeds(argv.seeds);
+  if (seeds === null) usage(`--seeds must be a count (5), a list of distinct seeds (1,2,7) or a range (3..6), got '${argv.seeds}'`);
+  const steps = positiveInt('steps', argv.steps) ?? profile.steps;
+  const evalEpisodes = positiveInt('eval-episodes', argv['eval-episodes']) ?? profile.evalEpisodes;
+  const traceEpisodes = argv.traces ?? profile.traceEpisodes;
+  if (!Number.isInteger(traceEpisodes) || traceEpisodes < 0 || traceEpisodes > evalEpisodes) usage(`--traces must be an integer in [0, ${evalEpisodes}], got ${traceEpisodes}`);
+  let shard: Shard | null = null;
+  if (argv.shard !== undefined) {
+    shard = parseShard(argv.shard);
+    if (shard === null) usage(`--shard must be i/n with 0 <= i < n, got '${argv.shard}'`);
+  }
+  const jobs = shardJobs(allJobs(shapings, seeds), shard);
+  if (jobs.length === 0) usage(`shard ${argv.shard} has no jobs (${shapings.length * seeds.length} jobs in all)`);
+  const now = new Date();
+  dir = argv.out ?? path.join('runs', `${scenario.name}-${utcStamp(now)}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
+  if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
+    usage(fs.existsSync(path.join(dir, 'config.json')) ? `--out ${dir} is an existing run; continue it with --resume ${dir}` : `--out ${dir} exists and is not an empty directory`);
+  }
+  const agents = Object.fromEntries(shapings.map((s) => [s, argv.agent ?? defaultAgent(scenario, s)]));
+  const commit = git(['rev-parse', 'HEAD']);
+  const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
+  config = {
+    format: RUN_FORMAT,
+    scenario: { name: scenario.name, source: isPath ? path.resolve(name) : null, resolved: scenario },
+    envId: ENV_ID,
+    shapings,
+    seeds,
+    agent: argv.agent ?? 'auto',
+    agents,
+    prior: argv.prior,
+    steps,
+    profile: profileName,
+    evalEpisodes,
+    traceEpisodes,
+    workers: workersFlag ?? Math.min(cores, jobs.length),
+    backend: { requested: argv.backend, used: null },
+    shard,
+    // The agents discount with the scenario's discount (the env itself does not discount).
+    hyper: { gamma: scenario.discount },
+    analysis: { crossingWindow: profile.crossingWindow, bootstrapResamples: profile.bootstrapResamples, bootstrapSeed: 0 },
+    createdAt: now.toISOString(),
+    versions: versions(),
+    git: { commit, dirty: status === null ? null : status.length > 0 },
+    argv: process.argv.slice(2),
+  };
+  horizon = scenario.horizon;
+  process.stderr.write(
+    `experiment: ${scenario.name}, ${shapings.length} shapings × ${seeds.length} seeds = ${jobs.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${steps} steps each, ${config.workers} workers -> ${dir}\n`,
+  );
+  return run(dir, config, horizon, config.workers, config);
+}
+
+async function run(dir: string, config: RunConfig | undefined, horizon: number, workers: number, shown: RunConfig): Promise<number> {
+  const resumeHint = `npm run experiment -- --resume ${dir}`;
+  let res;
+  try {
+    res = await runSweep({ dir, ...(config ? { config } : {}), workers, behaviours: BEHAVIOURS, horizon, handleSigint: true });
+  } catch (e) {
+    if (!(e instanceof SweepError)) throw e;
+    process.stderr.write(`experiment: ${e.message}\n`);
+    if (fs.existsSync(path.join(dir, 'config.json'))) process.stderr.write(`finished jobs are kept in ${dir}; after fixing the cause: ${resumeHint}\n`);
+    return 1;
+  }
+  if (res.status === 'interrupted') {
+    process.stderr.write(`interrupted: finished jobs are saved in ${dir}; resume with: ${resumeHint}\n`);
+    return 130;
+  }
+  const s = res.summary!;
+  const out = (l = '') => process.stdout.write(l + '\n');
+  out();
+  out(`Emergence in ${shown.scenario.name} (${res.config.backend.used ?? 'backend unknown'}): a behaviour emerges in a seed when its final-policy rate is >= 10% and >= 3x the initial policy's.`);
+  out(formatEmergenceTable(s));
+  out();
+  for (const t of s.task) out(`task success ${t.shaping}: initial ${(100 * t.initialSuccess.mean).toFixed(1)}%, final ${(100 * t.finalSuccess.mean).toFixed(1)}%`);
+  if (s.missingJobs.length > 0) out(`missing jobs: ${s.missingJobs.join(', ')}`);
+  out();
+  out(`${res.jobsRunHere} jobs run in ${formatDuration(res.wallSeconds)} (${(res.envSteps / res.wallSeconds).toFixed(0)} env steps/s); run directory: ${dir}`);
+  out(`summary: ${path.join(dir, 'summary.md')}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`experiment: ${e.message}\n`);
+      process.exit(2);
+    }
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    process.stderr.write(`experiment: ${msg}\n`);
+    process.exit(1);
+  },
+);

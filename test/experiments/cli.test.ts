@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initRunDir } from '../../experiments/rundir.js';
+import { testConfig } from './sweep-config.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-'));
+
+function cli(script: string, args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'experiments', script), ...args], { cwd: tmp, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function assertUsageError(r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
+  assert.equal(r.code, 2, r.stderr);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(r.stdout, '');
+}
+
+const out = path.join(tmp, 'never-created');
+const bad: [string, string[], RegExp][] = [
+  ['unknown scenario lists the valid ones', ['--scenario', 'nosuch', '--out', out], /unknown scenario 'nosuch'; valid scenarios: .*mining/],
+  ['missing scenario', ['--out', out], /--scenario is required/],
+  ['unknown flag', ['--scenario', 'mining', '--sedes', '3', '--out', out], /Unknown argument/i],
+  ['bad seeds', ['--scenario', 'mining', '--seeds', 'a,b', '--out', out], /--seeds/],
+  ['bad shard', ['--scenario', 'mining', '--shard', '4/4', '--out', out], /--shard must be i\/n/],
+  ['bad steps', ['--scenario', 'mining', '--steps', '0', '--out', out], /--steps must be a positive integer/],
+  ['unknown shaping', ['--scenario', 'mining', '--shapings', 'outcome,nope', '--out', out], /unknown shaping 'nope'.*valid shapings: .*outcome/],
+  ['bad profile', ['--scenario', 'mining', '--profile', 'huge', '--out', out], /profile/],
+  ['resume of a missing directory', ['--resume', path.join(tmp, 'nope')], /not a run directory/],
+];
+
+for (const [name, args, pattern] of bad) {
+  test(`experiment: ${name} -> one line, exit 2, nothing written`, () => {
+    assertUsageError(cli('experiment.ts', args), pattern);
+    assert.equal(fs.existsSync(out), false);
+    assert.deepEqual(fs.readdirSync(tmp), []);
+  });
+}
+
+test('experiment --help shows usage and examples', () => {
+  const r = cli('experiment.ts', ['--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /--scenario/);
+  assert.match(r.stdout, /Examples:/);
+});
+
+test('merge: bad input -> one line, exit 2', () => {
+  assertUsageError(cli('merge-cli.ts', [path.join(tmp, 'merged')]), /Not enough non-option arguments/i);
+  assertUsageError(cli('merge-cli.ts', [path.join(tmp, 'merged'), path.join(tmp, 'missing-shard')]), /not a run directory/);
+  assert.equal(fs.existsSync(path.join(tmp, 'merged')), false);
+});
+
+test('experiment --resume refuses run-defining flags and leaves the run untouched', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-resume-'));
+  initRunDir(dir, testConfig());
+  const before = fs.readFileSync(path.join(dir, 'config.json'), 'utf8');
+  assertUsageError(cli('experiment.ts', ['--resume', dir, '--scenario', 'mining', '--steps', '10']), /--resume takes every setting from .*config\.json; drop --scenario, --steps/);
+  assert.equal(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'), before);
+});
