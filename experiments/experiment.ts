@@ -222,7 +222,8 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
     return 1;
   }
   if (res.status === 'interrupted') {
-    process.stderr.write(`interrupted: finished jobs are saved in ${dir}; resume with: ${resumeHint}\n`);
+    if (fs.existsSync(path.join(dir, 'config.json'))) process.stderr.write(`interrupted: finished jobs are saved in ${dir}; resume with: ${resumeHint}\n`);
+    else process.stderr.write('interrupted before the run started; nothing was written\n');
     return 130;
   }
   const s = res.summary!;
@@ -235,7 +236,7 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
   if (s.missingJobs.length > 0) out(`missing jobs: ${s.missingJobs.join(', ')}`);
   out();
   out(`${res.jobsRunHere} jobs run in ${formatDuration(res.wallSeconds)} (${(res.envSteps / res.wallSeconds).toFixed(0)} env steps/s); run directory: ${dir}`);
-  out(`summary: ${path.join(dir, 'summary.md')}`);
+  out(`summary: ${path.join(dir, 'summary.md')}; HTML report: npm run report -- ${dir}`);
   return 0;
 }
 

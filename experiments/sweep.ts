@@ -175,7 +175,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (jobs.every((j) => committed.has(j.key))) settle?.('complete');
   };
 
+  // Ctrl-C from here on stops cleanly: before the workers are ready nothing has been written yet.
+  let abortStart: (() => void) | null = null;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    killAll();
+    abortStart?.();
+    settle?.('interrupted');
+  };
+  const onSigint = () => stop();
+  if (opts.handleSigint) process.on('SIGINT', onSigint);
+
   const backendReady = new Promise<string | null>((resolveReady, rejectReady) => {
+    abortStart = () => resolveReady(null);
     if (nWorkers === 0) resolveReady(null);
     let readyCount = 0;
     let firstBackend: string | null = null;
@@ -223,6 +236,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       });
       proc.on('exit', (code, signal) => {
         if (stopping || (w.job === null && w.ready)) return;
+        // Ctrl-C reaches the whole process group; a worker still loading may die of it first.
+        if (signal === 'SIGINT' && opts.handleSigint) {
+          stop();
+          return;
+        }
         const err = new SweepError(`worker ${proc.pid} exited unexpectedly (${signal ?? `code ${code}`})${w.job ? ` while running ${w.job.key}` : ''}`);
         if (!w.ready) rejectReady(err);
         fail?.(err);
@@ -236,7 +254,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   } catch (e) {
     stopping = true;
     killAll();
+    if (opts.handleSigint) process.off('SIGINT', onSigint);
     throw e;
+  }
+  abortStart = null;
+  if (stopping) {
+    if (opts.handleSigint) process.off('SIGINT', onSigint);
+    const wallSeconds = (performance.now() - started) / 1000;
+    return { status: 'interrupted', dir: opts.dir, config, jobsTotal: jobs.length, jobsRunHere: 0, wallSeconds, envSteps: 0, summary: null };
   }
   if (!resuming) {
     config = { ...config, backend: { ...config.backend, used } };
@@ -245,14 +270,6 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     out(`warning: this run started on backend '${config.backend.used}' and resumes on '${used}'; results are reproducible per backend only`);
   }
 
-  const onSigint = () => stop();
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    killAll();
-    settle?.('interrupted');
-  };
-  if (opts.handleSigint) process.on('SIGINT', onSigint);
   opts.onStart?.(stop);
 
   let status: 'complete' | 'interrupted';
