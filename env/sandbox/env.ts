@@ -23,7 +23,7 @@ import type { Scenario, Shaping } from './scenario.js';
 import { RESULT_CLASSES, type ResultClass, type SandboxState } from './state.js';
 import { World } from './world.js';
 import { O } from './outcomes.js';
-import { obsDim, observationSpace, writeActionMask, writeObservation } from './observation.js';
+import { obsDim, observationSpace, updateActionMask, writeActionMask, writeObservation } from './observation.js';
 import { renderOutput } from './output.js';
 import { resolveShaping, shapingReward } from './shaping.js';
 import { firewallEntries, type FirewallEntry } from './network.js';
@@ -169,7 +169,8 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
       cost = w.scratch.cost;
     }
     writeObservation(w, buf.obs, i * this.obsDim);
-    writeActionMask(w, buf.actionMasks, i * this.numActions);
+    // The vector env's mask row was written whole by resetFlat; only dynamic entries change.
+    updateActionMask(w, buf.actionMasks, i * this.numActions);
     buf.rewards[i] = reward;
     buf.costs[i] = cost;
     buf.terminated[i] = s.terminated;

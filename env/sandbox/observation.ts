@@ -118,11 +118,19 @@ const V = VERB_CODE;
  * that is not open, and the like. Masked-out actions still behave like their command if taken.
  */
 export function writeActionMask(w: World, out: Uint8Array, off: number): void {
+  out.set(w.cfg.baseMask, off);
+  updateActionMask(w, out, off);
+}
+
+/**
+ * Rewrites only the entries that can change within an episode (the rest depend on the scenario
+ * alone): the flat path's mask row, written whole by `writeActionMask` at reset, stays valid.
+ */
+export function updateActionMask(w: World, out: Uint8Array, off: number): void {
   const s = w.s;
   const cfg = w.cfg;
   const dis = cfg.verbDisabled;
   const first = cfg.firstAction;
-  out.set(cfg.baseMask, off);
   const runJob = dis[V.run_job] ? -1 : off + first[V.run_job]!;
   const startMiner = dis[V.start_miner] ? -1 : off + first[V.start_miner]!;
   const killJob = dis[V.kill_job] ? -1 : off + first[V.kill_job]!;
