@@ -136,8 +136,8 @@ async function main(): Promise<number> {
     }
     horizon = (c.scenario.resolved as Scenario).horizon;
     const pending = shardJobs(allJobs(c.shapings, c.seeds), c.shard).length;
-    process.stderr.write(`resuming ${dir} (${c.scenario.name}, ${pending} jobs${c.shard ? `, shard ${c.shard.index}/${c.shard.count}` : ''})\n`);
-    return run(dir, undefined, horizon, workersFlag ?? Math.min(cores, pending), c);
+    const header = `resuming ${dir} (${c.scenario.name}, ${pending} jobs${c.shard ? `, shard ${c.shard.index}/${c.shard.count}` : ''})`;
+    return run(dir, undefined, horizon, workersFlag ?? Math.min(cores, pending), c, header);
   }
 
   if (argv.scenario === undefined) usage('--scenario is required (or --resume DIR); valid scenarios: ' + listScenarios().join(', '));
@@ -204,19 +204,27 @@ async function main(): Promise<number> {
     argv: process.argv.slice(2),
   };
   horizon = scenario.horizon;
-  process.stderr.write(
-    `experiment: ${scenario.name}, ${shapings.length} shapings × ${seeds.length} seeds = ${jobs.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${steps} steps each, ${config.workers} workers -> ${dir}\n`,
-  );
-  return run(dir, config, horizon, config.workers, config);
+  const header = `experiment: ${scenario.name}, ${shapings.length} shapings × ${seeds.length} seeds = ${jobs.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${steps} steps each -> ${dir}`;
+  return run(dir, config, horizon, config.workers, config, header);
 }
 
-async function run(dir: string, config: RunConfig | undefined, horizon: number, workers: number, shown: RunConfig): Promise<number> {
+async function run(dir: string, config: RunConfig | undefined, horizon: number, workers: number, shown: RunConfig, header: string): Promise<number> {
   const resumeHint = `npm run experiment -- --resume ${dir}`;
   let res;
   try {
-    res = await runSweep({ dir, ...(config ? { config } : {}), workers, behaviours: BEHAVIOURS, horizon, handleSigint: true });
+    res = await runSweep({
+      dir,
+      ...(config ? { config } : {}),
+      workers,
+      behaviours: BEHAVIOURS,
+      horizon,
+      handleSigint: true,
+      // Printed once the workers are up, so a backend that cannot load is the only line on stderr.
+      onStart: () => process.stderr.write(`${header} (${workers} workers)\n`),
+    });
   } catch (e) {
     if (!(e instanceof SweepError)) throw e;
+    if (e.atStart) throw new UsageError(e.message);
     process.stderr.write(`experiment: ${e.message}\n`);
     if (fs.existsSync(path.join(dir, 'config.json'))) process.stderr.write(`finished jobs are kept in ${dir}; after fixing the cause: ${resumeHint}\n`);
     return 1;

@@ -64,7 +64,12 @@ export interface SweepResult {
   summary: Summary | null;
 }
 
-export class SweepError extends Error {}
+export class SweepError extends Error {
+  /** The workers could not start (e.g. the requested tfjs backend cannot load): bad input, nothing written. */
+  constructor(message: string, readonly atStart = false) {
+    super(message);
+  }
+}
 
 function tsxLoader(): string {
   try {
@@ -227,7 +232,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
             break;
           case 'error': {
             const what = m.key === null ? 'worker failed to start' : `job ${m.key} failed`;
-            const err = new SweepError(`${what}: ${m.message}`);
+            const err = new SweepError(m.key === null ? m.message : `${what}: ${m.message}`, m.key === null);
             if (!w.ready) rejectReady(err);
             fail?.(err);
             break;

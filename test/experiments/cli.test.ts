@@ -66,3 +66,16 @@ test('experiment --resume refuses run-defining flags and leaves the run untouche
   assertUsageError(cli('experiment.ts', ['--resume', dir, '--scenario', 'mining', '--steps', '10']), /--resume takes every setting from .*config\.json; drop --scenario, --steps/);
   assert.equal(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'), before);
 });
+
+let nativeInstalled = true;
+try {
+  import.meta.resolve('@tensorflow/tfjs-node-gpu');
+} catch {
+  nativeInstalled = false;
+}
+
+test('experiment: a backend that cannot load -> one line, exit 2, nothing written', { skip: nativeInstalled && 'tfjs-node-gpu is installed here' }, () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-backend-')), 'run');
+  assertUsageError(cli('experiment.ts', ['--scenario', 'mining', '--shapings', 'outcome', '--seeds', '1', '--steps', '64', '--backend', 'tensorflow', '--out', dir]), /backend 'tensorflow' is not available/);
+  assert.equal(fs.existsSync(dir), false);
+});
