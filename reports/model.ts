@@ -15,9 +15,11 @@ export const MAX_CURVE_BINS = 100;
 /** Fewest bins, so a short run still shows a shape. */
 export const MIN_CURVE_BINS = 10;
 /** Aim for about this many training episodes per seed in each bin. */
-export const EPISODES_PER_BIN = 8;
+export const EPISODES_PER_BIN = 15;
 /** Terminal output longer than this (characters per tick) is cut in transcripts. */
 export const MAX_OUTPUT_CHARS = 2000;
+/** Most buckets of a detection histogram (one per tick; the last also holds anything beyond). */
+export const MAX_HISTOGRAM_BUCKETS = 1000;
 /** The behaviour transcripts are chosen for. */
 export const TRANSCRIPT_BEHAVIOUR = 'grabbing';
 
@@ -354,13 +356,14 @@ function alertTimelines(run: RunData, g: Grid): ReportModel['alerts'] {
 function histogram(values: Map<string, number[]>, shapings: readonly string[]): Histogram {
   let max = 0;
   for (const v of values.values()) for (const x of v) if (x > max) max = x;
-  const x = Array.from({ length: Math.round(max) + 1 }, (_, i) => i);
+  // Tick counts are bounded by the horizon; the cap only guards against a damaged file.
+  const x = Array.from({ length: Math.min(MAX_HISTOGRAM_BUCKETS, Math.round(max) + 1) }, (_, i) => i);
   return {
     x,
     series: shapings.map((shaping) => {
       const v = values.get(shaping) ?? [];
       const counts = new Array<number>(x.length).fill(0);
-      for (const t of v) counts[Math.max(0, Math.round(t))]!++;
+      for (const t of v) counts[Math.min(x.length - 1, Math.max(0, Math.round(t)))]!++;
       return { shaping, n: v.length, counts };
     }),
   };
