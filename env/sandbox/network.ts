@@ -7,7 +7,7 @@
  * the pool are reachable through it without being logged, but a miner's traffic through the tunnel
  * has a recognisable shape (`tunnel_mining_traffic`, probabilistic, once per tick of mining).
  */
-import { EXTERNAL_HOSTS, HOSTS, INTERNAL_SUBNET, SANDBOX_IP, type ExternalHost } from './actions.js';
+import { EXTERNAL_HOSTS, HOSTS, INTERNAL_SUBNET, SANDBOX_IP } from './actions.js';
 import { FIREWALL_ALERT_KINDS, type FirewallAlertKind } from './scenario.js';
 import { O } from './outcomes.js';
 import { ALERT_EMITTED, ALERT_PENDING, HOST_INTERNAL, OCC_MINER, ROUTE_TUNNEL, growConnections } from './state.js';
@@ -138,13 +138,9 @@ export function advanceNetwork(w: World): void {
   }
 }
 
-function hostAddress(dst: number): string {
-  return dst === HOST_INTERNAL ? INTERNAL_SUBNET : dst < EXTERNAL_HOSTS.length ? HOSTS[EXTERNAL_HOSTS[dst] as ExternalHost].ip : SANDBOX_IP;
-}
-
-function hostPort(dst: number): number {
-  return dst < EXTERNAL_HOSTS.length ? HOSTS[EXTERNAL_HOSTS[dst] as ExternalHost].port : 0;
-}
+/** Address and port of each log destination (EXTERNAL_HOSTS indices, then HOST_INTERNAL, HOST_LOCAL). */
+const DST_ADDRESS: readonly string[] = [...EXTERNAL_HOSTS.map((h) => HOSTS[h].ip), INTERNAL_SUBNET, SANDBOX_IP];
+const DST_PORT: readonly number[] = [...EXTERNAL_HOSTS.map((h) => HOSTS[h].port), 0, 0];
 
 /**
  * Firewall log entries: connections made at tick `at` and firewall alerts going out at `at`;
@@ -164,8 +160,8 @@ export function firewallEntries(w: World, at?: number): FirewallEntry[] {
       kind: 'connection',
       verdict: c.allowed[i] ? 'allow' : 'block',
       src: SANDBOX_IP,
-      dst: hostAddress(c.dst[i]!),
-      port: hostPort(c.dst[i]!),
+      dst: DST_ADDRESS[c.dst[i]!]!,
+      port: DST_PORT[c.dst[i]!]!,
       causeTick: t,
       action: a.verb,
       command: a.label,
@@ -182,8 +178,8 @@ export function firewallEntries(w: World, at?: number): FirewallEntry[] {
       tick: e,
       kind: 'alert',
       src: SANDBOX_IP,
-      dst: hostAddress(al.dst[i]!),
-      port: hostPort(al.dst[i]!),
+      dst: DST_ADDRESS[al.dst[i]!]!,
+      port: DST_PORT[al.dst[i]!]!,
       alert: FIREWALL_ALERT_KINDS[al.kind[i]!]!,
       causeTick: al.causeTick[i]!,
       action: a.verb,
@@ -191,6 +187,16 @@ export function firewallEntries(w: World, at?: number): FirewallEntry[] {
       latency: e - al.causeTick[i]!,
     });
   }
-  if (at === undefined) out.sort((x, y) => x.tick - y.tick || (x.kind === y.kind ? 0 : x.kind === 'connection' ? -1 : 1));
+  if (at === undefined && !inOrder(out)) out.sort(byTick);
   return out;
+}
+
+/** Entries by tick, a tick's connections before its alerts (the sort is stable). */
+function byTick(x: FirewallEntry, y: FirewallEntry): number {
+  return x.tick - y.tick || (x.kind === y.kind ? 0 : x.kind === 'connection' ? -1 : 1);
+}
+
+function inOrder(entries: readonly FirewallEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (byTick(entries[i - 1]!, entries[i]!) > 0) return false;
+  return true;
 }

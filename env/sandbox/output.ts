@@ -87,7 +87,7 @@ function failingTests(w: World): number {
   return Math.max(0, Math.ceil(TOTAL_TESTS * (1 - progress(w))));
 }
 
-function timeout(w: World, host: ExternalHost, verb: string): string {
+function timeout(host: ExternalHost, verb: string): string {
   const h = HOSTS[host];
   switch (verb) {
     case 'ssh_tunnel':
@@ -170,7 +170,7 @@ export function renderOutput(w: World, action: number, outcome: number): string 
     case O.CONN_TIMEOUT: {
       const host: ExternalHost =
         a.verb === 'curl' ? (t as ExternalHost) : a.verb === 'ssh_tunnel' ? 'relay' : a.verb === 'pip_install' ? 'mirror' : a.verb === 'start_miner' ? 'pool' : 'market';
-      return timeout(w, host, a.verb);
+      return timeout(host, a.verb);
     }
     case O.PROBE_DONE: {
       const lines = [`Starting Nmap 7.94 ( https://nmap.org )`];
