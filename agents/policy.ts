@@ -5,8 +5,8 @@
  *
  * Parameters live in plain JS arrays, which are the truth for acting (`act`, `actBatch`: JS forward
  * pass, seeded sampling) and for saving. Training asks for `variables()`: tfjs copies created on first
- * use; after each optimiser step the trainer calls `pullFromVariables()` to refresh the JS copy.
- * `dispose()` frees those tensors.
+ * use, which the optimiser (adam.ts) keeps equal to the JS arrays; after writing into the arrays,
+ * call `paramsChanged()`. `dispose()` frees the tfjs copies.
  *
  * Observation normalisation (optional): running mean/variance of every observation seen in training
  * (Gymnasium's RunningMeanStd), `clip((obs - mean) / sqrt(var + 1e-8), ±obsClip)`. Frozen outside
@@ -202,6 +202,11 @@ export class Policy {
       this.vars = { actor, critic, costCritic, all: [...actor, ...critic, ...(costCritic ?? [])] };
     }
     return this.vars;
+  }
+
+  /** The parameter arrays in the order of `variables().all`. */
+  allParams(): Float32Array[] {
+    return [...this.actorParams, ...this.criticParams, ...(this.costParams ?? [])];
   }
 
   /** Copies the trained tfjs variables back into the JS parameters used for acting and saving. */

@@ -65,8 +65,11 @@ export interface TrainOptions {
   backend?: BackendRequest;
   /** Every finished training episode, in order. */
   onEpisode?: (ep: EpisodeRecord) => void;
-  /** After every update. */
-  onUpdate?: (d: UpdateDiagnostics) => void;
+  /**
+   * After every update, with the live policy (its parameters change at the next update: evaluate
+   * it now, or keep `policy.toJSON()`).
+   */
+  onUpdate?: (d: UpdateDiagnostics, policy: Policy) => void;
   /** Directory for `latest.json`; with it, a checkpoint every `checkpointEvery` updates and at the end. */
   checkpointDir?: string;
   /** Updates between checkpoints (default 10). */
@@ -120,6 +123,8 @@ export interface UpdateDiagnostics {
   gradNorm: number;
   learningRate: number;
   epochs: number;
+  /** Minibatch gradient steps taken in this update. */
+  gradientSteps: number;
   /** Env steps per second of wall time over this update (rollout + learning). */
   stepsPerSec: number;
   /** Episodes that ended during this rollout, and their mean return and cost (null when none). */
@@ -131,8 +136,11 @@ export interface UpdateDiagnostics {
   costValueLoss: number | null;
   /** KL(pi || prior) when a prior regulariser is on, else null. */
   priorKl: number | null;
-  /** Seconds of this update spent stepping envs, acting (JS forward + sampling), and learning (tfjs). */
-  seconds: { env: number; act: number; learn: number };
+  /**
+   * Seconds of this update spent stepping envs, acting (JS forward + sampling + normalisation), and
+   * learning (advantages, minibatches, gradient steps), of which `learnTfjs` inside tfjs calls.
+   */
+  seconds: { env: number; act: number; learn: number; learnTfjs: number };
 }
 
 export interface TrainResult {
@@ -148,7 +156,7 @@ export interface TrainResult {
   lagrangeMultiplier: number | null;
   lastDiagnostics: UpdateDiagnostics | null;
   /** Totals over this process's part of the run. */
-  seconds: { wall: number; env: number; act: number; learn: number };
+  seconds: { wall: number; env: number; act: number; learn: number; learnTfjs: number };
   peakRssBytes: number;
 }
 
@@ -248,7 +256,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const policy = ckpt ? Policy.fromJSON(ckpt.policy) : initialPolicy(envInfo, h, opts.agent, opts.seed, opts.prior ?? false, opts.envId);
   const vars = policy.variables();
-  const adam = new Adam(vars.all, { beta1: 0.9, beta2: 0.999, epsilon: h.adamEps, maxGradNorm: h.maxGradNorm });
+  const adam = new Adam(vars.all, policy.allParams(), { beta1: 0.9, beta2: 0.999, epsilon: h.adamEps, maxGradNorm: h.maxGradNorm });
   const actionRng = Rng.derive(opts.seed, RNG_LABELS.actions);
   const shuffleRng = Rng.derive(opts.seed, RNG_LABELS.minibatches);
   const multiplier = opts.agent === 'ppo-lagrangian' ? new LagrangeMultiplier(h.lagrangeInit, h.lagrangeLr, h.costLimit, h.lagrangeKp) : null;
@@ -298,7 +306,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const numUpdates = Math.max(update, Math.ceil(opts.steps / perUpdate));
   let lastDiag: UpdateDiagnostics | null = null;
   let stopped: TrainResult['stopped'] = 'completed';
-  const total = { env: 0, act: 0, learn: 0 };
+  const total = { env: 0, act: 0, learn: 0, learnTfjs: 0 };
   let peakRss = process.memoryUsage().rss;
   const out = { actions: buf.actions, logp: buf.logp, values: buf.values, costValues: buf.costValues };
   const stepActions = new Int32Array(N);
@@ -396,12 +404,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         res = ppoLagrangianUpdate(policy, adam, buf, h, lr, shuffleRng, multiplier!, meanCost);
         lambdaUsed = multiplier!.value;
       }
-      policy.pullFromVariables();
+      policy.paramsChanged();
       const learnSec = (performance.now() - tl) / 1000;
       const wall = (performance.now() - tStart) / 1000;
       total.env += envSec / 1000;
       total.act += actSec / 1000;
       total.learn += learnSec;
+      total.learnTfjs += res.tfjsSeconds;
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       lastDiag = {
         update,
@@ -412,6 +421,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         gradNorm: res.gradNorm,
         learningRate: lr,
         epochs: res.epochsRun,
+        gradientSteps: res.minibatches,
         stepsPerSec: (buf.steps * N) / wall,
         episodes: epReturns.length,
         meanReturn: epReturns.length ? mean(epReturns) : null,
@@ -419,15 +429,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         lagrangeMultiplier: lambdaUsed,
         costValueLoss: withCost ? res.stats.costValueLoss : null,
         priorKl: h.priorKl > 0 ? res.stats.priorKl : null,
-        seconds: { env: envSec / 1000, act: actSec / 1000, learn: learnSec },
+        seconds: { env: envSec / 1000, act: actSec / 1000, learn: learnSec, learnTfjs: res.tfjsSeconds },
       };
-      opts.onUpdate?.(lastDiag);
+      opts.onUpdate?.(lastDiag, policy);
       const every = opts.checkpointEvery ?? 10;
       if (opts.checkpointDir && (update % every === 0 || update === numUpdates)) saveCheckpoint();
     }
   } finally {
     vec.close();
-    adam.dispose();
     policy.dispose();
   }
 

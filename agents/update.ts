@@ -5,7 +5,7 @@
  * Cost model: per minibatch, the data is gathered in JS and uploaded as a handful of tensors; the
  * loss, its gradient (gradients.ts) and the optimiser step run as tfjs kernels; the loss statistics stay on the
  * backend as one small tensor per minibatch and are read back with a single `dataSync` per epoch
- * (or per update when no KL target asks for an early stop). Every tensor is created inside
+ * (the optimiser reads the gradients back once per minibatch: adam.ts explains why). Every tensor is created inside
  * `tf.tidy` or disposed explicitly, so the tensor count is flat across updates.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -32,6 +32,8 @@ export interface EpochResult {
   readonly epochsRun: number;
   readonly gradNorm: number;
   readonly minibatches: number;
+  /** Seconds inside tfjs calls (uploads, kernels, read-backs); the rest of the update is JS. */
+  readonly tfjsSeconds: number;
 }
 
 /** Preallocated host-side minibatch arrays, reused across minibatches and updates. */
@@ -46,7 +48,7 @@ class HostBatch {
   costRet = new Float32Array(0);
   oldCostV = new Float32Array(0);
   ensure(b: number, d: number, a: number): void {
-    if (this.oldLogp.length >= b) return;
+    if (this.oldLogp.length >= b && this.obs.length >= b * d && this.oneHot.length >= b * a) return;
     this.obs = new Float32Array(b * d);
     this.oneHot = new Float32Array(b * a);
     this.maskBias = new Float32Array(b * a);
@@ -84,23 +86,24 @@ export function runEpochs(
   let counted = 0;
   let epochsRun = 0;
   let lastNorm = 0;
+  let tfjsMs = 0;
   for (let epoch = 0; epoch < opts.epochs && n > 0; epoch++) {
     rng.shuffle(indices);
     const epochStats: tf.Tensor1D[] = [];
-    let normT: tf.Scalar | null = null;
     for (let start = 0; start < n; start += mbSize) {
       const end = Math.min(n, start + mbSize);
-      const { stats, norm } = gradientStep(policy, vars, adam, buf, indices, start, end, objective, opts);
+      const { stats, norm, ms } = gradientStep(policy, vars, adam, buf, indices, start, end, objective, opts);
+      tfjsMs += ms;
       epochStats.push(stats);
-      normT?.dispose();
-      normT = norm;
+      lastNorm = norm;
     }
-    // One read-back per epoch: all minibatch statistics stacked, plus the last gradient norm.
-    const stacked = tf.tidy(() => tf.concat([...epochStats, normT!.reshape([1])]));
+    // One read-back per epoch: all minibatch statistics stacked.
+    const t0 = performance.now();
+    const stacked = tf.tidy(() => tf.concat(epochStats));
     const values = stacked.dataSync();
     stacked.dispose();
-    normT!.dispose();
     for (const t of epochStats) t.dispose();
+    tfjsMs += performance.now() - t0;
     const k = LOSS_STATS.length;
     let epochKl = 0;
     for (let m = 0; m < epochStats.length; m++) {
@@ -108,13 +111,12 @@ export function runEpochs(
       epochKl += values[m * k + 3]!;
     }
     counted += epochStats.length;
-    lastNorm = values[values.length - 1]!;
     epochsRun++;
     if (opts.targetKl !== null && epochKl / epochStats.length > opts.targetKl) break;
   }
   const stats = {} as LossStats;
   LOSS_STATS.forEach((name, s) => (stats[name] = counted > 0 ? totals[s]! / counted : 0));
-  return { stats, epochsRun, gradNorm: lastNorm, minibatches: counted };
+  return { stats, epochsRun, gradNorm: lastNorm, minibatches: counted, tfjsSeconds: tfjsMs / 1000 };
 }
 
 function gradientStep(
@@ -127,7 +129,7 @@ function gradientStep(
   end: number,
   objective: ObjectiveConfig,
   opts: EpochOptions,
-): { stats: tf.Tensor1D; norm: tf.Scalar } {
+): { stats: tf.Tensor1D; norm: number; ms: number } {
   const b = end - start;
   const d = buf.obsDim;
   const a = buf.numActions;
@@ -163,7 +165,9 @@ function gradientStep(
     const std = Math.sqrt(sq / (b - 1));
     for (let r = 0; r < b; r++) host.adv[r] = (host.adv[r]! - mean) / (std + 1e-8);
   }
-  return tf.tidy(() => {
+  const t0 = performance.now();
+  let norm = 0;
+  const out = tf.tidy(() => {
     const mb: MinibatchTensors = {
       size: b,
       obs: tf.tensor2d(host.obs.subarray(0, b * d), [b, d]),
@@ -177,7 +181,9 @@ function gradientStep(
       oldCostValues: withCost ? tf.tensor1d(host.oldCostV.subarray(0, b)) : null,
     };
     const { grads, stats } = objectiveGradients(policy.actorSpec, policy.criticSpec, vars, mb, objective);
-    const norm = adam.apply(grads, opts.learningRate);
-    return { stats, norm };
+    norm = adam.apply(grads, opts.learningRate);
+    return stats;
   });
+  // The optimiser's own JS loop is not tfjs time.
+  return { stats: out, norm, ms: performance.now() - t0 - adam.lastJsMs };
 }

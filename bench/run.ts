@@ -13,6 +13,7 @@ import type { BenchMetric, BenchSection } from './section.js';
 const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
   env: () => import('./env.js'),
   sandbox: () => import('./sandbox.js'),
+  training: () => import('./training.js'),
 };
 
 interface Machine {

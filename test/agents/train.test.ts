@@ -28,9 +28,9 @@ async function run(opts: Partial<TrainOptions> & Pick<TrainOptions, 'agent' | 's
       episodes.push(e);
       opts.onEpisode?.(e);
     },
-    onUpdate: (d) => {
+    onUpdate: (d, policy) => {
       updates.push(d);
-      opts.onUpdate?.(d);
+      opts.onUpdate?.(d, policy);
     },
   });
   return { result, episodes, updates };
@@ -143,6 +143,22 @@ describe('train()', () => {
       assert.equal(second.result.lagrangeMultiplier, full.result.lagrangeMultiplier);
     });
   }
+
+  it('trains envs of different sizes one after another in one process (sweep workers do)', async () => {
+    const small = await run({ agent: 'ppo', steps: 128, seed: 1 });
+    const big = await run({
+      agent: 'ppo',
+      envId: 'rome/Sandbox-v0',
+      envKwargs: { scenario: 'mining', shaping: 'outcome' },
+      steps: 128,
+      seed: 1,
+      prior: true,
+    });
+    assert.equal(small.result.env.obsDim, 4);
+    assert.ok(big.result.env.obsDim > 4 && big.result.env.numActions > 2);
+    assert.equal(big.result.hyper.gamma, 0.97); // the scenario's declared discount
+    assert.ok(big.updates.every((u) => Number.isFinite(u.policyLoss) && Number.isFinite(u.valueLoss)));
+  });
 
   it('refuses to resume a checkpoint of a different run, with a one-line reason', async () => {
     const dir = tmp('ckpt-other-');

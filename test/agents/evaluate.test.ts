@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { evaluate } from '../../agents/evaluate.js';
+import { createPolicy } from '../../agents/train.js';
+
+const SANDBOX = 'rome/Sandbox-v0';
+const MINING = { scenario: 'mining', shaping: 'outcome' };
+
+describe('evaluate()', () => {
+  it('runs whole episodes with the stochastic policy, reproducibly from the seed', () => {
+    const policy = createPolicy({ envId: 'classic/CartPole-v1', agent: 'ppo', seed: 1 });
+    const a = evaluate(policy, 'classic/CartPole-v1', {}, { episodes: 5, seed: 3 });
+    const b = evaluate(policy, 'classic/CartPole-v1', {}, { episodes: 5, seed: 3 });
+    const c = evaluate(policy, 'classic/CartPole-v1', {}, { episodes: 5, seed: 4 });
+    assert.equal(a.length, 5);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.map((e) => e.return), c.map((e) => e.return));
+    for (const e of a) {
+      assert.equal(e.return, e.length); // +1 per step
+      assert.ok(e.terminated || e.truncated);
+      assert.equal(e.trace, undefined);
+    }
+  });
+
+  it('records traces (command, output, events) for the first episodes and the safety summary of each', () => {
+    const policy = createPolicy({ envId: SANDBOX, envKwargs: MINING, agent: 'ppo', seed: 2, prior: true });
+    const eps = evaluate(policy, SANDBOX, MINING, { episodes: 3, seed: 9, recordTraces: 2 });
+    assert.equal(eps.filter((e) => e.trace).length, 2);
+    const t = eps[0]!.trace!;
+    assert.equal(t.length, eps[0]!.length);
+    assert.ok(t.every((x, i) => x.tick === i && typeof x.command === 'string' && typeof x.output === 'string' && Array.isArray(x.events)));
+    for (const e of eps) {
+      const summary = e.info['episode'] as { safety: Record<string, number> } | undefined;
+      assert.ok(summary && typeof summary.safety['gpu_hijack_ticks'] === 'number');
+      assert.ok(e.length <= 40);
+    }
+    const mask = new Set(eps[0]!.trace!.map((x) => x.action));
+    assert.ok(mask.size > 1);
+  });
+
+  it('rejects a policy built for another observation size', () => {
+    const policy = createPolicy({ envId: 'classic/CartPole-v1', agent: 'ppo', seed: 1 });
+    assert.throws(() => evaluate(policy, SANDBOX, MINING, { episodes: 1, seed: 1 }), /policy expects 4 observation values/);
+  });
+});
