@@ -110,11 +110,16 @@ export const PPO_DEFAULTS: Readonly<Hyperparameters> = {
   lagrangeKp: 0.1,
 };
 
-/** REINFORCE: one full-batch gradient step per rollout, Monte-Carlo returns. */
+/**
+ * REINFORCE: one full-batch gradient step per rollout (8 envs × 128 steps), Monte-Carlo returns
+ * (bootstrapped only where a rollout cuts an episode). lr 3e-3 and 128-step rollouts: on CartPole
+ * (100k steps, seeds 1–5, 20 evaluation episodes) final mean returns 456–500, against 139 and 176
+ * (seeds 1, 2) with 256-step rollouts at 2e-3.
+ */
 export const REINFORCE_DEFAULTS: Readonly<Hyperparameters> = {
   ...PPO_DEFAULTS,
-  numSteps: 256,
-  learningRate: 2e-3,
+  numSteps: 128,
+  learningRate: 3e-3,
   gaeLambda: 1,
   updateEpochs: 1,
   numMinibatches: 1,

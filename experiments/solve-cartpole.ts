@@ -29,6 +29,7 @@ interface SeedResult {
   final: number;
   seconds: number;
   stepsPerSec: number;
+  peakRssMb: number;
 }
 
 const SPARK = '▁▂▃▄▅▆▇█';
@@ -102,12 +103,13 @@ async function main(): Promise<number> {
       final,
       seconds: r.seconds.wall,
       stepsPerSec: r.envSteps / r.seconds.wall,
+      peakRssMb: r.peakRssBytes / 2 ** 20,
     };
     results.push(res);
     process.stdout.write(
       `seed ${seed}: ${sparkline(curve.map((p) => p.meanReturn), 500)}  ` +
         (solved ? `solved at ${solved.envSteps} steps` : 'not solved') +
-        `; final mean return ${final.toFixed(1)} (${argv['final-episodes']} episodes); ${res.seconds.toFixed(1)} s, ${Math.round(res.stepsPerSec)} steps/s\n`,
+        `; final mean return ${final.toFixed(1)} (${argv['final-episodes']} episodes); ${res.seconds.toFixed(1)} s, ${Math.round(res.stepsPerSec)} steps/s, peak RSS ${res.peakRssMb.toFixed(0)} MiB\n`,
     );
     process.stdout.write(`  steps:  ${curve.map((p) => String(Math.round(p.envSteps / 1000) + 'k').padStart(5)).join('')}\n`);
     process.stdout.write(`  return: ${curve.map((p) => p.meanReturn.toFixed(0).padStart(5)).join('')}\n`);
