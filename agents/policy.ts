@@ -209,16 +209,6 @@ export class Policy {
     return [...this.actorParams, ...this.criticParams, ...(this.costParams ?? [])];
   }
 
-  /** Copies the trained tfjs variables back into the JS parameters used for acting and saving. */
-  pullFromVariables(): void {
-    if (!this.vars) return;
-    const copy = (vs: tf.Variable[], ps: Float32Array[]) => vs.forEach((v, i) => ps[i]!.set(v.dataSync() as Float32Array));
-    copy(this.vars.actor, this.actorParams);
-    copy(this.vars.critic, this.criticParams);
-    if (this.vars.costCritic && this.costParams) copy(this.vars.costCritic, this.costParams);
-    this.paramsChanged();
-  }
-
   /** Call after writing into the parameter arrays directly, so acting sees the new values. */
   paramsChanged(): void {
     this.jsActor.refresh();

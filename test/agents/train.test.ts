@@ -70,6 +70,17 @@ describe('train()', () => {
     assert.ok(r.episodes.every((e, i) => e.episode === i && e.envSteps <= 152));
   });
 
+  it('anneals the learning rate linearly and stops epochs early past the KL target', async () => {
+    const annealed = await run({ agent: 'ppo', steps: 256, seed: 2, hyper: { ...SMALL, learningRate: 1e-3, updateEpochs: 3 } });
+    assert.deepEqual(
+      annealed.updates.map((u) => u.learningRate),
+      [1e-3, 0.75e-3, 0.5e-3, 0.25e-3],
+    );
+    assert.ok(annealed.updates.every((u) => u.epochs === 3 && u.gradientSteps === 6));
+    const early = await run({ agent: 'ppo', steps: 256, seed: 2, hyper: { ...SMALL, updateEpochs: 3, targetKl: 1e-12 } });
+    assert.ok(early.updates.every((u) => u.epochs === 1 && u.gradientSteps === 2));
+  });
+
   it('starts from the policy createPolicy() returns for the same options', async () => {
     const p0 = createPolicy({ envId: CARTPOLE, agent: 'ppo', seed: 11, hyper: SMALL });
     const r = await run({ agent: 'ppo', steps: 64, seed: 11, hyper: { ...SMALL, learningRate: 1e-9, annealLr: false } });
