@@ -350,7 +350,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         buf.masks.set(vec.buffers.actionMasks, base * A);
         policy.actBatch(curObs, vec.buffers.actionMasks, N, actionRng, out, base);
         stepActions.set(buf.actions.subarray(base, base + N));
-        history.push(stepActions);
+        if (opts.checkpointDir) history.push(stepActions); // only checkpoints need the replay record
         const te = performance.now();
         const b = vec.step(stepActions);
         const tr = performance.now();
