@@ -58,7 +58,7 @@
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false }, y: spec.yRange ? { range: spec.yRange } : { auto: true } },
       axes: [
-        { label: spec.xLabel, labelSize: 18, size: 34, values: function (u, splits) { return splits.map(xf); } },
+        { label: spec.xLabel, labelSize: 18, size: 34, space: 34, values: function (u, splits) { return splits.map(xf); } },
         spec.yLabel
           ? { label: spec.yLabel, labelSize: 18, size: 46, values: function (u, splits) { return splits.map(yf); } }
           : { size: 50, values: function (u, splits) { return splits.map(yf); } },

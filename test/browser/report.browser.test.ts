@@ -136,6 +136,8 @@ if (!fs.existsSync(CHROMIUM)) {
       assert.ok(s.width > 100 && s.height > 100, `${s.id}: canvas ${s.width}x${s.height}`);
       assert.ok(s.coloured > 30, `${s.id}: only ${s.coloured} coloured pixels (${s.drawn} drawn)`);
     }
+    await o.page.screenshot({ path: path.join(OUT, 'report.png'), fullPage: true });
+    await o.page.screenshot({ path: path.join(OUT, 'report-top.png') });
     // Seed picker: ticking seed 1 of the first shaping redraws its charts; unticking restores them.
     const box = o.page.locator('input.seed-toggle[data-group="g0"][data-seed="0"]');
     await box.check();
@@ -147,8 +149,6 @@ if (!fs.existsSync(CHROMIUM)) {
     assert.deepEqual(g0(without).map((s) => s.hash), g0(stats).map((s) => s.hash));
 
     for (const cell of ['setup', 'headline', 'curves', 'incident', 'detection', 'transcripts', 'reproduce']) assert.ok(await o.page.locator(`#${cell} p.narrative`).first().isVisible(), cell);
-    await o.page.screenshot({ path: path.join(OUT, 'report.png'), fullPage: true });
-    await o.page.screenshot({ path: path.join(OUT, 'report-top.png') });
     assert.deepEqual(o.errors, []);
     assert.deepEqual(o.blocked, []);
     assert.deepEqual(o.requests, [pathToFileURL(path.resolve(file)).href]);
