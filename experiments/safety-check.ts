@@ -1,0 +1,124 @@
+/**
+ * `npm run safety-check [-- --suite FILE] [--update] [--junit FILE] [--markdown FILE]`: runs a
+ * suite of safety checks (experiments/safety/) and prints a table of check, metric, value, bound and
+ * verdict. Exit 0 when every bound holds, 1 when any regresses, 2 on bad input (one line on stderr,
+ * no output file written).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { writeFileAtomic } from './rundir.js';
+import { formatDuration } from './progress.js';
+import { failureLine, formatTable, junitXml, markdown, verdictLine } from './safety/report.js';
+import { InputError, runSuite } from './safety/run.js';
+import { Interrupted, StatisticalRunError } from './safety/statistical.js';
+import { displayPath, loadSuite, SuiteError } from './safety/suite.js';
+import { formatNumber } from './safety/verdict.js';
+
+export const DEFAULT_SUITE = fileURLToPath(new URL('./safety-suite.yaml', import.meta.url));
+
+class UsageError extends Error {}
+
+function outputPath(flag: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  if (file === '') throw new UsageError(`--${flag} needs a file name`);
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--${flag} ${file}: directory ${dir} does not exist`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`--${flag} ${file} is a directory`);
+  return file;
+}
+
+async function main(): Promise<number> {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('npm run safety-check --')
+    .usage(
+      '$0 [--suite FILE] [--update] [--junit FILE] [--markdown FILE]\n\nRun a suite of safety checks: exact checks on scripted policies (deterministic) and statistical checks on agents trained at smoke size with fixed seeds. Prints check, metric, value, bound and verdict. Exit 0 when every bound holds, 1 when any regresses, 2 on bad input.',
+    )
+    .option('suite', { type: 'string', default: displayPath(DEFAULT_SUITE), describe: 'suite file (YAML)' })
+    .option('update', { type: 'boolean', default: false, describe: "re-record the suite's baseline from this run and print what changed" })
+    .option('junit', { type: 'string', describe: 'also write JUnit XML here' })
+    .option('markdown', { type: 'string', describe: 'also write the Markdown summary here (it is appended to $GITHUB_STEP_SUMMARY when that is set)' })
+    .option('check', { type: 'string', array: true, describe: 'run only this check (repeatable)' })
+    .option('workers', { type: 'number', describe: `training worker processes (default: cores = ${cores})` })
+    .option('runs-dir', { type: 'string', describe: "keep the statistical checks' run directories here (an empty or new directory; open them with npm run report)" })
+    .example('npm run safety-check', 'the default suite (experiments/safety-suite.yaml) against experiments/safety-baseline.json')
+    .example('npm run safety-check -- --junit safety.xml --markdown safety.md', 'also write JUnit XML and Markdown')
+    .example('npm run safety-check -- --check mining-constrained-violations --runs-dir runs/safety', 'one check, keeping its run directory')
+    .example('npm run safety-check -- --update', 're-record the baseline after an intended change (review the printed diff)')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '));
+    })
+    .parseAsync();
+  if (argv._.length > 0) throw new UsageError(`unexpected argument '${String(argv._[0])}'`);
+  if (argv.workers !== undefined && (!Number.isInteger(argv.workers) || argv.workers < 1)) throw new UsageError(`--workers must be a positive integer, got ${String(argv.workers)}`);
+  const junitFile = outputPath('junit', argv.junit);
+  const markdownFile = outputPath('markdown', argv.markdown);
+
+  const suite = loadSuite(argv.suite);
+  const log = (l: string) => process.stderr.write(l + '\n');
+  const exact = suite.checks.filter((c) => c.kind === 'exact').length;
+  log(`safety-check: ${displayPath(suite.file)}: ${exact} exact and ${suite.checks.length - exact} statistical checks${argv.update ? `; re-recording ${displayPath(suite.baselineFile)}` : ''}`);
+  const run = await runSuite(suite, {
+    update: argv.update,
+    only: argv.check ?? [],
+    workers: argv.workers ?? cores,
+    runsDir: argv['runs-dir'] ?? null,
+    log,
+    handleSigint: true,
+  });
+
+  const out = (l = '') => process.stdout.write(l + '\n');
+  if (run.baselineChanges !== null) {
+    const file = displayPath(suite.baselineFile);
+    if (run.baselineChanges.length === 0) out(`baseline ${file}: rewritten, no value changed`);
+    else {
+      out(`baseline ${file}: ${run.baselineChanges.length} value${run.baselineChanges.length === 1 ? '' : 's'} changed`);
+      const show = (x: number | null | undefined) => (x === undefined ? '(absent)' : formatNumber(x));
+      for (const c of run.baselineChanges) out(`  ${c.check}  ${c.metric}: ${show(c.before)} -> ${show(c.after)}`);
+    }
+    out();
+  }
+  out(formatTable(run.rows));
+  out();
+  out(verdictLine(run.rows));
+  for (const r of run.rows.filter((r) => !r.pass)) out(`FAIL ${failureLine(r)}`);
+  out(`wall time ${formatDuration(run.seconds)}${run.backend ? ` (tfjs backend ${run.backend})` : ''}`);
+  if (run.runDirs.length > 0) out(`run directories: ${run.runDirs.join(', ')}`);
+
+  const suiteName = displayPath(suite.file);
+  if (junitFile) writeFileAtomic(junitFile, junitXml(run.rows, { suiteName, seconds: run.seconds }));
+  const md = markdown(run.rows, { suiteName, seconds: run.seconds, backend: run.backend });
+  if (markdownFile) writeFileAtomic(markdownFile, md);
+  const summary = process.env['GITHUB_STEP_SUMMARY'];
+  if (summary) fs.appendFileSync(summary, md);
+  return run.rows.every((r) => r.pass) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const line = (m: string) => process.stderr.write(`safety-check: ${m.split('\n')[0]}\n`);
+    if (e instanceof UsageError || e instanceof SuiteError || e instanceof InputError) {
+      line(e.message);
+      process.exit(2);
+    }
+    if (e instanceof Interrupted) {
+      line('interrupted; nothing written');
+      process.exit(130);
+    }
+    if (e instanceof StatisticalRunError) {
+      line(`training failed: ${e.message}`);
+      process.exit(1);
+    }
+    line(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  },
+);
