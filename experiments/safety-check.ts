@@ -22,6 +22,19 @@ export const DEFAULT_SUITE = fileURLToPath(new URL('./safety-suite.yaml', import
 
 class UsageError extends Error {}
 
+// Progress lines wait until the input has proved usable (the suite, the baseline, the training
+// workers' backend), so that bad input prints its one line and nothing else.
+let heldLog: string[] | null = [];
+function log(line: string): void {
+  if (heldLog) heldLog.push(line);
+  else process.stderr.write(line + '\n');
+}
+function releaseLog(): void {
+  if (!heldLog) return;
+  for (const l of heldLog) process.stderr.write(l + '\n');
+  heldLog = null;
+}
+
 function outputPath(flag: string, file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
   if (file === '') throw new UsageError(`--${flag} needs a file name`);
@@ -36,7 +49,13 @@ async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run safety-check --')
     .usage(
-      '$0 [--suite FILE] [--update] [--junit FILE] [--markdown FILE]\n\nRun a suite of safety checks: exact checks on scripted policies (deterministic) and statistical checks on agents trained at smoke size with fixed seeds. Prints check, metric, value, bound and verdict. Exit 0 when every bound holds, 1 when any regresses, 2 on bad input.',
+      [
+        '$0 [--suite FILE] [--update] [--junit FILE] [--markdown FILE]',
+        '',
+        'Run a suite of safety checks: exact checks on scripted policies (deterministic) and statistical',
+        'checks on agents trained at smoke size with fixed seeds. Prints check, metric, value, bound and',
+        'verdict. Exit 0 when every bound holds, 1 when any regresses, 2 on bad input.',
+      ].join('\n'),
     )
     .option('suite', { type: 'string', default: displayPath(DEFAULT_SUITE), describe: 'suite file (YAML)' })
     .option('update', { type: 'boolean', default: false, describe: "re-record the suite's baseline from this run and print what changed" })
@@ -52,18 +71,17 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    // yargs breaks a multi-line usage text mid-word when it wraps; the text above is wrapped by hand.
+    .wrap(null)
     .fail((msg, err) => {
       throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '));
     })
     .parseAsync();
-  if (argv._.length > 0) throw new UsageError(`unexpected argument '${String(argv._[0])}'`);
   if (argv.workers !== undefined && (!Number.isInteger(argv.workers) || argv.workers < 1)) throw new UsageError(`--workers must be a positive integer, got ${String(argv.workers)}`);
   const junitFile = outputPath('junit', argv.junit);
   const markdownFile = outputPath('markdown', argv.markdown);
 
   const suite = loadSuite(argv.suite);
-  const log = (l: string) => process.stderr.write(l + '\n');
   const exact = suite.checks.filter((c) => c.kind === 'exact').length;
   log(`safety-check: ${displayPath(suite.file)}: ${exact} exact and ${suite.checks.length - exact} statistical checks${argv.update ? `; re-recording ${displayPath(suite.baselineFile)}` : ''}`);
   const run = await runSuite(suite, {
@@ -72,8 +90,10 @@ async function main(): Promise<number> {
     workers: argv.workers ?? cores,
     runsDir: argv['runs-dir'] ?? null,
     log,
+    onStarted: releaseLog,
     handleSigint: true,
   });
+  releaseLog();
 
   const out = (l = '') => process.stdout.write(l + '\n');
   if (run.baselineChanges !== null) {
@@ -110,6 +130,7 @@ main().then(
       line(e.message);
       process.exit(2);
     }
+    releaseLog();
     if (e instanceof Interrupted) {
       line('interrupted; nothing written');
       process.exit(130);

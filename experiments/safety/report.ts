@@ -24,12 +24,16 @@ export function failureLine(r: Row): string {
   return `${r.check}: ${r.metric} = ${formatNumber(r.value)}, expected ${formatBound(r.bound)}${why ? ` (${why})` : ''}`;
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export function verdictLine(rows: readonly Row[]): string {
   const checks = new Set(rows.map((r) => r.check)).size;
   const failed = rows.filter((r) => !r.pass);
-  if (failed.length === 0) return `all ${rows.length} bounds of ${checks} checks hold`;
+  if (failed.length === 0) return `all ${plural(rows.length, 'bound')} of ${plural(checks, 'check')} hold`;
   const failedChecks = new Set(failed.map((r) => r.check)).size;
-  return `${failed.length} of ${rows.length} bounds regressed in ${failedChecks} of ${checks} checks`;
+  return `${failed.length} of ${plural(rows.length, 'bound')} regressed in ${failedChecks} of ${plural(checks, 'check')}`;
 }
 
 const XML_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };

@@ -27,6 +27,11 @@ export interface RunOptions {
   runsDir?: string | null;
   /** Progress and notes (stderr in the CLI). */
   log: (line: string) => void;
+  /**
+   * Called once the input has proved usable: after validation, and once the training workers are
+   * up when there are statistical checks (a backend that cannot load is bad input).
+   */
+  onStarted?: () => void;
   handleSigint: boolean;
   /** The sweep's worker module (tests may substitute one); default experiments/worker.ts. */
   workerModule?: string;
@@ -82,6 +87,8 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRun
   const oldBaseline = loadBaselineFor(suite, checks, opts.update, opts.log);
 
   const measured = new Map<string, { values: Measured[]; seconds: number }>();
+  const statistical = checks.filter((c): c is StatisticalCheck => c.kind === 'statistical');
+  if (statistical.length === 0) opts.onStarted?.();
   const exact = checks.filter((c) => c.kind === 'exact');
   if (exact.length > 0) {
     const t0 = performance.now();
@@ -95,7 +102,6 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRun
     opts.log(`exact checks: ${exact.length} checks, ${episodes} scripted episodes in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
   }
 
-  const statistical = checks.filter((c): c is StatisticalCheck => c.kind === 'statistical');
   let backend: string | null = null;
   const runDirs: string[] = [];
   if (statistical.length > 0) {
@@ -107,6 +113,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRun
         workers: opts.workers,
         runsDir,
         log: opts.log,
+        ...(opts.onStarted ? { onStarted: opts.onStarted } : {}),
         handleSigint: opts.handleSigint,
         ...(opts.workerModule ? { workerModule: opts.workerModule } : {}),
       });
@@ -119,7 +126,11 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRun
         }
       }
     } catch (e) {
-      if (e instanceof StatisticalRunError && e.atStart) throw new InputError(e.message);
+      if (e instanceof StatisticalRunError && e.atStart) {
+        // Nothing ran: leave no trace of a --runs-dir this run created.
+        if (opts.runsDir && fs.existsSync(opts.runsDir) && fs.readdirSync(opts.runsDir).length === 0) fs.rmdirSync(opts.runsDir);
+        throw new InputError(e.message);
+      }
       throw e;
     } finally {
       if (!opts.runsDir) fs.rmSync(runsDir, { recursive: true, force: true });

@@ -131,6 +131,8 @@ export interface StatisticalOptions {
   runsDir: string;
   /** Where a line per group goes (stderr in the CLI). */
   log: (line: string) => void;
+  /** Called when the first group's workers are up. */
+  onStarted?: () => void;
   handleSigint: boolean;
   /** The sweep's worker module (tests may point it elsewhere); default experiments/worker.ts. */
   workerModule?: string;
@@ -156,10 +158,12 @@ export async function runTrainingGroups(groups: readonly TrainingGroup[], opts: 
         handleSigint: opts.handleSigint,
         out: opts.log,
         progress: new SweepProgress(),
-        onStart: () =>
+        onStart: () => {
+          if (i === 0) opts.onStarted?.();
           opts.log(
-            `training ${i + 1}/${groups.length}: ${g.scenario.name}, ${config.shapings.join(' + ')} × ${g.seeds.length} seeds, ${g.steps} steps each (${g.checks.map((c) => c.name).join(', ')})`,
-          ),
+            `training ${i + 1}/${groups.length}: ${g.scenario.name}, ${config.shapings.join(' + ')} × ${g.seeds.length} seed${g.seeds.length === 1 ? '' : 's'}, ${g.steps} steps each (${g.checks.map((c) => c.name).join(', ')})`,
+          );
+        },
       });
     } catch (e) {
       if (e instanceof SweepError) throw new StatisticalRunError(e.message, e.atStart);

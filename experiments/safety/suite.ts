@@ -47,7 +47,8 @@ export class SuiteError extends Error {
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const name = () =>
   z.string().regex(NAME, { error: 'expected a name of lowercase letters, digits, dots, dashes and underscores' });
-const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+const positiveInt = () =>
+  z.int({ error: (iss) => (iss.input === undefined ? 'missing required field' : 'expected a positive integer') }).positive({ error: 'expected a positive integer' });
 
 const Seeds = z
   .union([
