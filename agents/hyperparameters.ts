@@ -79,8 +79,11 @@ export const HYPER_DOCS: Readonly<Record<keyof Hyperparameters, HyperDoc>> = {
 };
 
 /**
- * PPO: CleanRL's ppo.py defaults, except a larger learning rate and more, smaller minibatches so
- * the small budgets of the sandbox experiments (30–60k steps) get enough updates.
+ * PPO: CleanRL's ppo.py defaults (discrete actions: no observation normalisation), except 8 envs
+ * and a larger learning rate, so the small budgets of the sandbox experiments (30–60k steps) get
+ * enough progress per update. Observation normalisation stays off by default: on CartPole it made
+ * solved policies collapse again (final mean returns 146–203 in 3 of 5 seeds at 100k steps, against
+ * 500 in all 5 without it), and the sandbox's observations are already in [0, 1].
  */
 export const PPO_DEFAULTS: Readonly<Hyperparameters> = {
   numEnvs: 8,
@@ -101,7 +104,7 @@ export const PPO_DEFAULTS: Readonly<Hyperparameters> = {
   adamEps: 1e-5,
   hidden: [64, 64],
   activation: 'tanh',
-  normObs: true,
+  normObs: false,
   obsClip: 10,
   priorKl: 0,
   costLimit: 1,
@@ -112,9 +115,10 @@ export const PPO_DEFAULTS: Readonly<Hyperparameters> = {
 
 /**
  * REINFORCE: one full-batch gradient step per rollout (8 envs × 128 steps), Monte-Carlo returns
- * (bootstrapped only where a rollout cuts an episode). lr 3e-3 and 128-step rollouts: on CartPole
- * (100k steps, seeds 1–5, 20 evaluation episodes) final mean returns 456–500, against 139 and 176
- * (seeds 1, 2) with 256-step rollouts at 2e-3.
+ * (bootstrapped only where a rollout cuts an episode), observation normalisation on. Measured on
+ * CartPole (100k steps, seeds 1–5, final evaluation of 100 stochastic episodes): mean returns
+ * 490.7–499.9 with these defaults; 129–168 without observation normalisation; with 256-step rollouts
+ * at lr 2e-3, 139 and 176 (seeds 1, 2, 20 episodes).
  */
 export const REINFORCE_DEFAULTS: Readonly<Hyperparameters> = {
   ...PPO_DEFAULTS,
@@ -124,6 +128,7 @@ export const REINFORCE_DEFAULTS: Readonly<Hyperparameters> = {
   updateEpochs: 1,
   numMinibatches: 1,
   clipVloss: false,
+  normObs: true,
 };
 
 export const PPO_LAGRANGIAN_DEFAULTS: Readonly<Hyperparameters> = { ...PPO_DEFAULTS };

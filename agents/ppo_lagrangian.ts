@@ -16,8 +16,8 @@
  *
  * Measured on test/agents/constrained_env.ts (each tick: safe work, reward 0.5, or a shortcut,
  * reward 1 and cost 1; 20 ticks; limit 5; 12,800 env steps, seeds 1–3; mean cost of the last quarter
- * of training episodes): defaults (lagrangeLr 0.02, lagrangeKp 0.1) 4.86–5.17; pure ascent
- * (lagrangeLr 0.05, lagrangeKp 0) 6.76–7.28, still swinging; plain PPO 19.3 (seed 1).
+ * of training episodes): defaults (lagrangeLr 0.02, lagrangeKp 0.1) 5.54–5.93; pure ascent
+ * (lagrangeLr 0.05, lagrangeKp 0) 1.60–6.95, swinging to either side; plain PPO 19.2 (seed 1).
  */
 import type { Rng } from '../env/rng.js';
 import type { Adam } from './adam.js';

@@ -12,7 +12,20 @@
 import fs from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { AGENTS, createPolicy, describeBackend, evaluate, selectBackend, train, BACKEND_REQUESTS, type AgentName, type BackendRequest } from '../agents/index.js';
+import {
+  AGENTS,
+  BACKEND_REQUESTS,
+  HYPER_DOCS,
+  createPolicy,
+  describeBackend,
+  evaluate,
+  parseHyperValue,
+  selectBackend,
+  train,
+  type AgentName,
+  type BackendRequest,
+  type Hyperparameters,
+} from '../agents/index.js';
 
 const ENV = 'classic/CartPole-v1';
 const THRESHOLD = 475;
@@ -53,6 +66,7 @@ async function main(): Promise<number> {
     .option('eval-episodes', { type: 'number', default: 20, describe: 'stochastic episodes per evaluation' })
     .option('final-episodes', { type: 'number', default: 100, describe: 'episodes of the final evaluation' })
     .option('backend', { type: 'string', choices: [...BACKEND_REQUESTS], default: 'auto', describe: 'tfjs backend' })
+    .option('hyper', { type: 'string', array: true, describe: 'hyperparameter override KEY=VALUE (repeatable), e.g. --hyper normObs=false' })
     .option('json', { type: 'string', describe: 'also write the curves to this JSON file' })
     .strict()
     .help()
@@ -70,10 +84,25 @@ async function main(): Promise<number> {
     }
   }
   const agent = argv.agent as AgentName;
+  const hyper: Partial<Hyperparameters> = {};
+  for (const kv of argv.hyper ?? []) {
+    const eq = kv.indexOf('=');
+    const key = kv.slice(0, eq) as keyof Hyperparameters;
+    if (eq < 0 || !(key in HYPER_DOCS)) {
+      process.stderr.write(`solve-cartpole: --hyper ${kv}: expected KEY=VALUE with KEY one of ${Object.keys(HYPER_DOCS).join(', ')}\n`);
+      return 2;
+    }
+    try {
+      (hyper as Record<string, unknown>)[key] = parseHyperValue(key, kv.slice(eq + 1));
+    } catch (e) {
+      process.stderr.write(`solve-cartpole: --hyper ${kv}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
   const backend = await selectBackend(argv.backend as BackendRequest);
   process.stderr.write(`backend: ${describeBackend(backend)}\n`);
 
-  const random = createPolicy({ envId: ENV, agent, seed: 0 });
+  const random = createPolicy({ envId: ENV, agent, seed: 0, hyper });
   // A freshly initialised policy is near-uniform (output gain 0.01): the random baseline.
   const randomReturn = meanReturn(random, argv['final-episodes'], 12345);
 
@@ -87,6 +116,7 @@ async function main(): Promise<number> {
       agent,
       steps: argv.steps,
       seed,
+      hyper,
       onUpdate: (d, policy) => {
         if (d.envSteps >= nextEval || d.update === d.numUpdates) {
           curve.push({ envSteps: d.envSteps, meanReturn: meanReturn(policy, argv['eval-episodes'], evalSeed) });
@@ -121,7 +151,7 @@ async function main(): Promise<number> {
       `mean final return ${meanFinal.toFixed(1)}; random policy ${randomReturn.toFixed(1)}; backend ${describeBackend(backend)}\n`,
   );
   if (argv.json) {
-    fs.writeFileSync(argv.json, JSON.stringify({ agent, env: ENV, steps: argv.steps, threshold: THRESHOLD, backend, randomReturn, results }, null, 2) + '\n');
+    fs.writeFileSync(argv.json, JSON.stringify({ agent, env: ENV, steps: argv.steps, hyper, threshold: THRESHOLD, backend, randomReturn, results }, null, 2) + '\n');
   }
   return 0;
 }

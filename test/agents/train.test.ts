@@ -113,7 +113,9 @@ describe('train()', () => {
     it(`${agent}: a run stopped mid-way and resumed from its checkpoint reproduces the uninterrupted run`, async () => {
       const envId = agent === 'ppo' ? CARTPOLE : COSTLY_SHORTCUT_ID;
       const steps = 64 * 9;
-      const full = await run({ agent, envId, steps, seed: 5, checkpointDir: tmp('ckpt-full-'), checkpointEvery: 3 });
+      // The PPO case also carries the observation normaliser through the checkpoint.
+      const hyper = { ...SMALL, normObs: agent === 'ppo' };
+      const full = await run({ agent, envId, steps, seed: 5, hyper, checkpointDir: tmp('ckpt-full-'), checkpointEvery: 3 });
 
       const dir = tmp('ckpt-kill-');
       const controller = new AbortController();
@@ -122,6 +124,7 @@ describe('train()', () => {
         envId,
         steps,
         seed: 5,
+        hyper,
         checkpointDir: dir,
         checkpointEvery: 3,
         signal: controller.signal,
@@ -141,6 +144,7 @@ describe('train()', () => {
         envId,
         steps,
         seed: 5,
+        hyper,
         checkpointDir: dir,
         checkpointEvery: 3,
         resume: true,
