@@ -4,10 +4,11 @@
  *
  * The loop, per update:
  *   1. rollout: numSteps vector steps of numEnvs envs. Acting is plain JS (policy.ts): normalise the
- *      observations (updating the running statistics), forward the actor and critics, draw actions
- *      from the masked softmax with the seeded action RNG. Finished episodes are reported in order.
- *   2. learning-rate annealing, then the agent's update (ppo.ts / reinforce.ts / ppo_lagrangian.ts)
- *      in tfjs, and the new parameters copied back to JS.
+ *      observations when enabled (updating the running statistics), forward the actor and critics,
+ *      draw actions from the masked softmax with the seeded action RNG. Finished episodes are
+ *      reported in order.
+ *   2. learning-rate annealing, then the agent's update (ppo.ts / reinforce.ts / ppo_lagrangian.ts):
+ *      gradients in tfjs, Adam steps in JS (adam.ts).
  *   3. diagnostics, and a checkpoint every `checkpointEvery` updates.
  *
  * Randomness: policy initialisation, action sampling and minibatch shuffles each have their own

@@ -1,12 +1,13 @@
 /**
  * The gradient loop shared by the policy-gradient agents: epochs over shuffled minibatches of a
- * rollout's valid samples, one tfjs gradient + Adam step per minibatch.
+ * rollout's valid samples, one gradient + Adam step per minibatch.
  *
- * Cost model: per minibatch, the data is gathered in JS and uploaded as a handful of tensors; the
- * loss, its gradient (gradients.ts) and the optimiser step run as tfjs kernels; the loss statistics stay on the
- * backend as one small tensor per minibatch and are read back with a single `dataSync` per epoch
- * (the optimiser reads the gradients back once per minibatch: adam.ts explains why). Every tensor is created inside
- * `tf.tidy` or disposed explicitly, so the tensor count is flat across updates.
+ * Cost model, per minibatch: the samples are gathered in JS and uploaded as a handful of tensors;
+ * the loss and its gradients run as tfjs kernels (gradients.ts); the gradients are read back once
+ * for the optimiser step, which runs in JS and uploads the new parameters (adam.ts explains why).
+ * The loss statistics stay on the backend, one small tensor per minibatch, and are read back with
+ * one `dataSync` per epoch. Every tensor is created inside `tf.tidy` or disposed explicitly, so the
+ * tensor count is flat across updates.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../env/rng.js';
