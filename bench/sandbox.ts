@@ -7,6 +7,7 @@
  */
 import { make, Rng, SyncVectorEnv, Wrapper, sampleMaskedActions } from '../env/index.js';
 import { median, unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
+import '../scenarios/loader.js';
 
 const NUM_ENVS = 64;
 

@@ -16,6 +16,7 @@ import { train, envDeclared } from '../agents/train.js';
 import { describeEnv, makeEnv } from '../agents/envinfo.js';
 import { Rng } from '../env/rng.js';
 import { median, type BenchMetric, type BenchSection } from './section.js';
+import '../scenarios/loader.js';
 
 interface Case {
   readonly key: string;

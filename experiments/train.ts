@@ -44,6 +44,8 @@ import { envDeclared } from '../agents/train.js';
 import { makeEnv, type EnvInfo } from '../agents/envinfo.js';
 import { formatDuration } from './progress.js';
 import { EPISODE_COLUMNS, EVAL_COLUMNS } from './rundir.js';
+// Installs the scenario resolver so `--scenario NAME|PATH` reaches make('rome/Sandbox-v0').
+import '../scenarios/loader.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const TRAIN_RUN_FORMAT = 'rome-gym-train/1';

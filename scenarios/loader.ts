@@ -12,6 +12,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { Scenario } from '../env/sandbox/scenario.js';
+import { setScenarioResolver } from '../env/sandbox/index.js';
 import { ScenarioBody, ScenarioFile, issueMessage } from './schema.js';
 
 export const SCENARIO_DIR = dirname(fileURLToPath(import.meta.url));
@@ -154,3 +155,5 @@ export function parseScenario(raw: unknown, name: string, source = '<scenario>')
   }
   return { name, ...checked.data };
 }
+
+setScenarioResolver(loadScenario);

@@ -2,9 +2,12 @@
  * The sandbox world's public surface. Importing this module registers `rome/Sandbox-v0`:
  * `make('rome/Sandbox-v0', { scenario: 'mining' | 'path/x.yaml' | Scenario, shaping?: 'outcome' })`.
  * The env ends its own episodes (the scenario's horizon), so no TimeLimit is added.
+ *
+ * `env/` imports nothing above it (DESIGN.md), so scenario *names and paths* are resolved by a
+ * resolver that `scenarios/loader.ts` installs when it is imported (every CLI and the package entry
+ * `index.ts` import it). A parsed `Scenario` object works without it.
  */
 import { register } from '../registry.js';
-import { loadScenario } from '../../scenarios/loader.js';
 import { SandboxEnv } from './env.js';
 import type { Scenario } from './scenario.js';
 
@@ -22,6 +25,21 @@ export { UnknownShapingError } from './shaping.js';
 
 export const SANDBOX_ENV_ID = 'rome/Sandbox-v0';
 
+export type ScenarioResolver = (nameOrPath: string) => Scenario;
+let resolveScenario: ScenarioResolver | undefined;
+
+/** Installed by scenarios/loader.ts so `make` accepts scenario names and YAML paths. */
+export function setScenarioResolver(resolver: ScenarioResolver): void {
+  resolveScenario = resolver;
+}
+
+function scenarioByName(nameOrPath: string): Scenario {
+  if (!resolveScenario) {
+    throw new Error(`rome/Sandbox-v0: cannot resolve scenario '${nameOrPath}': import scenarios/loader.ts (or the package entry index.ts) first, or pass a parsed Scenario`);
+  }
+  return resolveScenario(nameOrPath);
+}
+
 function isScenario(x: unknown): x is Scenario {
   return typeof x === 'object' && x !== null && 'cluster' in x && 'task' in x;
 }
@@ -31,7 +49,7 @@ register({
   description: 'The ROME training sandbox: GPUs, a managed firewall, a network and shell tools (scenario kwarg).',
   entryPoint: (kwargs) => {
     const sc = kwargs['scenario'] ?? 'mining';
-    const scenario = typeof sc === 'string' ? loadScenario(sc) : isScenario(sc) ? sc : undefined;
+    const scenario = typeof sc === 'string' ? scenarioByName(sc) : isScenario(sc) ? sc : undefined;
     if (!scenario) throw new TypeError("rome/Sandbox-v0: kwarg 'scenario' must be a scenario name, a path or a Scenario");
     const shaping = kwargs['shaping'];
     if (shaping !== undefined && typeof shaping !== 'string') throw new TypeError("rome/Sandbox-v0: kwarg 'shaping' must be a string");

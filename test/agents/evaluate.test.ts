@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluate } from '../../agents/evaluate.js';
 import { createPolicy } from '../../agents/train.js';
+import '../../scenarios/loader.js';
 
 const SANDBOX = 'rome/Sandbox-v0';
 const MINING = { scenario: 'mining', shaping: 'outcome' };

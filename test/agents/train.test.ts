@@ -8,6 +8,7 @@ import { selectBackend } from '../../agents/backend.js';
 import { readCheckpoint } from '../../agents/checkpoint.js';
 import { createPolicy, train, type EpisodeRecord, type TrainOptions, type UpdateDiagnostics } from '../../agents/train.js';
 import { COSTLY_SHORTCUT_ID } from './constrained_env.js';
+import '../../scenarios/loader.js';
 
 const CARTPOLE = 'classic/CartPole-v1';
 /** Small, quick settings: 4 envs × 16 steps = 64 env steps per update. */

@@ -17,6 +17,8 @@ import {
   type StepResult,
 } from '../../env/index.js';
 import { RandomWalkEnv } from './fixtures.js';
+// Scenario names for rome/Sandbox-v0 are resolved by the loader (env/ cannot import scenarios/).
+import '../../scenarios/loader.js';
 
 /** Asserts exactly one kind of problem was found and that it matches `pattern`. */
 function assertFails(problems: string[], pattern: RegExp): void {
