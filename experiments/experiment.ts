@@ -12,6 +12,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AGENTS, BACKEND_REQUESTS } from '../agents/index.js';
 import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.js';
+import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { allJobs, parseShard, shardJobs, type Shard } from './jobs.js';
 import { BEHAVIOURS } from './metrics.js';
@@ -88,7 +89,7 @@ async function main(): Promise<number> {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run experiment --')
-    .usage('$0 --scenario NAME [options]\n\nTrain agents under each reward shaping of a scenario across seeds, evaluate the initial and final policies, and report whether, when and how often resource grabbing emerged. Writes a run directory (config.json, episodes.csv, eval.csv, firewall.jsonl, traces/, summary.json, summary.md).')
+    .usage('$0 --scenario NAME [options]\n\nTrain agents under each reward shaping of a scenario across seeds, evaluate the initial and final policies, and report whether, when and how often resource grabbing emerged. Writes a run directory (config.json, episodes.csv, eval.csv, firewall.jsonl, traces/, summary.json) and builds its report (report.html, summary.md).')
     .option('scenario', { type: 'string', describe: 'scenario name (scenarios/NAME.yaml) or path to a scenario file' })
     .option('shapings', { type: 'string', describe: 'comma-separated reward shapings (default: all of the scenario\'s)' })
     .option('seeds', { type: 'string', describe: 'a count (5 = seeds 1..5), a list (1,2,7) or a range (3..6); default from the profile' })
@@ -244,7 +245,8 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
   if (s.missingJobs.length > 0) out(`missing jobs: ${s.missingJobs.join(', ')}`);
   out();
   out(`${res.jobsRunHere} jobs run in ${formatDuration(res.wallSeconds)} (${(res.envSteps / res.wallSeconds).toFixed(0)} env steps/s); run directory: ${dir}`);
-  out(`summary: ${path.join(dir, 'summary.md')}; HTML report: npm run report -- ${dir}`);
+  const report = writeReport(dir);
+  out(`report: ${report.html} (${(report.htmlBytes / 1024).toFixed(0)} kB); summary: ${report.markdown}`);
   return 0;
 }
 

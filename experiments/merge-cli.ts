@@ -2,12 +2,12 @@
  * `npm run merge -- OUT DIR...`: combine shard run directories (`npm run experiment -- --shard i/n`)
  * into one run directory OUT whose files and summary equal the unsharded sweep's.
  */
-import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { mergeRunDirs, MergeError } from './merge.js';
 import { BEHAVIOURS } from './metrics.js';
 import { formatEmergenceTable } from './summary.js';
+import { writeReport } from '../reports/build.js';
 
 class UsageError extends Error {}
 
@@ -38,7 +38,8 @@ async function main(): Promise<number> {
   }
   process.stdout.write(formatEmergenceTable(res.summary) + '\n\n');
   if (res.missing.length > 0) process.stdout.write(`warning: ${res.missing.length} jobs have no data in any shard: ${res.missing.join(', ')}\n`);
-  process.stdout.write(`merged ${res.jobs} jobs from ${dirs.length} directories into ${out}; summary: ${path.join(out, 'summary.md')}\n`);
+  const report = writeReport(out);
+  process.stdout.write(`merged ${res.jobs} jobs from ${dirs.length} directories into ${out}; report: ${report.html}; summary: ${report.markdown}\n`);
   return 0;
 }
 

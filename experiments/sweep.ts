@@ -28,7 +28,7 @@ import {
   type JobDone,
   type RunConfig,
 } from './rundir.js';
-import { formatEmergenceTable, summaryMarkdown } from './summary.js';
+import { formatEmergenceTable } from './summary.js';
 import type { FromWorker, ToWorker } from './worker-host.js';
 
 export const DEFAULT_WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -99,12 +99,14 @@ export function jobSettings(dir: string, c: RunConfig): JobSettings {
   };
 }
 
-/** Analyse the committed data of a run directory and write summary.json and summary.md. */
+/**
+ * Analyse the committed data of a run directory and write summary.json. summary.md and report.html
+ * are the report builder's (reports/), which the experiment and merge CLIs run afterwards.
+ */
 export function writeSummary(dir: string, behaviours: readonly Behaviour[]): Summary {
   const run = readRunDir(dir);
   const summary = analyse(run, { behaviours, ...run.config.analysis });
   writeFileAtomic(path.join(dir, FILES.summaryJson), JSON.stringify(summary, null, 2) + '\n');
-  writeFileAtomic(path.join(dir, FILES.summaryMd), summaryMarkdown(summary));
   return summary;
 }
 

@@ -44,7 +44,7 @@ function drive(args: string[], opts: { killAfterMs?: number; sigintAfterMs?: num
 /** Everything a run produced that must not depend on how it was run. */
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const f of ['episodes.csv', 'eval.csv', 'firewall.jsonl', 'summary.json', 'summary.md']) files[f] = fs.readFileSync(path.join(dir, f), 'utf8');
+  for (const f of ['episodes.csv', 'eval.csv', 'firewall.jsonl', 'summary.json']) files[f] = fs.readFileSync(path.join(dir, f), 'utf8');
   for (const t of fs.readdirSync(path.join(dir, 'traces')).sort()) files[`traces/${t}`] = fs.readFileSync(path.join(dir, 'traces', t), 'utf8');
   files.jobs = readRunDir(dir).committedJobs.join(',');
   return files;
