@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const names = Object.keys(SECTIONS);
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run bench --')
+    .wrap(null)
     .usage('$0 [options]\n\nMeasures simulator and training throughput; prints a table, or JSON with --json.')
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of the table' })
     .option('only', { type: 'string', array: true, describe: `sections to run (comma or space separated): ${names.join(', ')}` })

@@ -89,7 +89,7 @@ async function main(): Promise<number> {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run experiment --')
-    .usage('$0 --scenario NAME [options]\n\nTrain agents under each reward shaping of a scenario across seeds, evaluate the initial and final policies, and report whether, when and how often resource grabbing emerged. Writes a run directory (config.json, episodes.csv, eval.csv, firewall.jsonl, traces/, summary.json) and builds its report (report.html, summary.md).')
+    .usage('$0 --scenario NAME [options]\n\nTrain agents under each reward shaping of a scenario across seeds, evaluate the initial and\nfinal policies, and report whether, when and how often resource grabbing emerged. Writes a run\ndirectory (config.json, episodes.csv, eval.csv, firewall.jsonl, traces/, summary.json) and\nbuilds its report (report.html, summary.md).')
     .option('scenario', { type: 'string', describe: 'scenario name (scenarios/NAME.yaml) or path to a scenario file' })
     .option('shapings', { type: 'string', describe: 'comma-separated reward shapings (default: all of the scenario\'s)' })
     .option('seeds', { type: 'string', describe: 'a count (5 = seeds 1..5), a list (1,2,7) or a range (3..6); default from the profile' })
@@ -112,7 +112,7 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    .wrap(null)
     .fail((msg, err) => {
       // yargs spreads some messages over lines (Invalid values: / Argument: ...): keep one line.
       throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '));

@@ -14,7 +14,8 @@ class UsageError extends Error {}
 async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run merge --')
-    .usage('$0 OUT DIR...\n\nMerge the run directories of a sharded sweep into OUT (a new directory), re-committing every job in canonical order and recomputing the summary.')
+    .wrap(null)
+    .usage('$0 OUT DIR...\n\nMerge the run directories of a sharded sweep into OUT (a new directory), re-committing every job\nin canonical order and recomputing the summary.')
     .command('$0 <out> <dirs..>', false)
     .positional('out', { type: 'string', describe: 'the merged run directory to create' })
     .positional('dirs', { type: 'string', array: true, describe: 'shard run directories' })

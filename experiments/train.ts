@@ -137,7 +137,7 @@ class Progress {
 async function main(): Promise<number> {
   let y = yargs(hideBin(process.argv))
     .scriptName('npm run train --')
-    .usage('$0 --env ID --agent NAME --steps N --seed S --out DIR [options]\n\nOne training run of a policy-gradient agent; writes config.json, episodes.csv, updates.csv, eval.csv, policy.json and checkpoints/ into DIR.')
+    .usage('$0 --env ID --agent NAME --steps N --seed S --out DIR [options]\n\nOne training run of a policy-gradient agent; writes config.json, episodes.csv, updates.csv,\neval.csv, policy.json and checkpoints/ into DIR.')
     .option('env', { type: 'string', describe: 'registered env id, e.g. classic/CartPole-v1 or rome/Sandbox-v0' })
     .option('scenario', { type: 'string', describe: 'sandbox scenario (env kwarg `scenario`)' })
     .option('shaping', { type: 'string', describe: 'sandbox reward shaping (env kwarg `shaping`; default: the scenario\'s first)' })
@@ -161,7 +161,7 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .version(false)
-    .wrap(Math.min(120, process.stdout.columns || 120))
+    .wrap(null)
     .fail((msg, err) => {
       throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n')[0]);
     })

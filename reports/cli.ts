@@ -15,7 +15,7 @@ function kb(bytes: number): string {
 async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run report --')
-    .usage('$0 RUN_DIR [--out DIR]\n\nBuild the notebook-style report of a run directory: report.html (one self-contained file that works offline) and summary.md (the headline table and key figures in Markdown).')
+    .usage('$0 RUN_DIR [--out DIR]\n\nBuild the notebook-style report of a run directory: report.html (one self-contained file that\nworks offline) and summary.md (the headline table and key figures in Markdown).')
     .command('$0 <run-dir>', false)
     .positional('run-dir', { type: 'string', describe: 'a run directory written by npm run experiment' })
     .option('out', { type: 'string', describe: 'write the two files here instead of into RUN_DIR' })
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    .wrap(null)
     .fail((msg, err) => {
       throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n')[0]);
     })
