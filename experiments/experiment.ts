@@ -14,6 +14,7 @@ import { AGENTS, BACKEND_REQUESTS } from '../agents/index.js';
 import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.js';
 import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
+import { cliDefaults, runCli, UsageError } from './cli.js';
 import { allJobs, parseShard, shardJobs, type Shard } from './jobs.js';
 import { BEHAVIOURS } from './metrics.js';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
@@ -24,8 +25,6 @@ import { runSweep, SweepError } from './sweep.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENV_ID = 'rome/Sandbox-v0';
-
-class UsageError extends Error {}
 
 function usage(msg: string): never {
   throw new UsageError(msg);
@@ -87,7 +86,7 @@ const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile',
 
 async function main(): Promise<number> {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  const argv = await yargs(hideBin(process.argv))
+  const cli = yargs(hideBin(process.argv))
     .scriptName('npm run experiment --')
     .usage('$0 --scenario NAME [options]\n\nTrain agents under each reward shaping of a scenario across seeds, evaluate the initial and\nfinal policies, and report whether, when and how often resource grabbing emerged. Writes a run\ndirectory (config.json, episodes.csv, eval.csv, firewall.jsonl, traces/, summary.json) and\nbuilds its report (report.html, summary.md).')
     .option('scenario', { type: 'string', describe: 'scenario name (scenarios/NAME.yaml) or path to a scenario file' })
@@ -108,16 +107,8 @@ async function main(): Promise<number> {
     .example('npm run experiment -- --scenario control --profile smoke', 'a one-minute smoke run')
     .example('npm run experiment -- --scenario mining --shapings outcome,outcome+cost --seeds 1,2,7 --steps 50000', 'chosen shapings and seeds')
     .example('npm run experiment -- --scenario mining --shard 0/4 --out runs/m-0', 'one shard of four (Slurm array task / k8s indexed job 0)')
-    .example('npm run experiment -- --resume runs/mining-20250101T120000Z', 'finish an interrupted run')
-    .strict()
-    .help()
-    .version(false)
-    .wrap(null)
-    .fail((msg, err) => {
-      // yargs spreads some messages over lines (Invalid values: / Argument: ...): keep one line.
-      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '));
-    })
-    .parseAsync();
+    .example('npm run experiment -- --resume runs/mining-20250101T120000Z', 'finish an interrupted run');
+  const argv = await cliDefaults(cli).parseAsync();
 
   const given = (flag: string) => process.argv.slice(2).some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`) || (flag === 'prior' && a === '--no-prior'));
   const workersFlag = positiveInt('workers', argv.workers);
@@ -250,15 +241,4 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`experiment: ${e.message}\n`);
-      process.exit(2);
-    }
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    process.stderr.write(`experiment: ${msg}\n`);
-    process.exit(1);
-  },
-);
+runCli('experiment', main);

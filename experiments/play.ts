@@ -18,8 +18,7 @@ import { UnknownShapingError } from '../env/sandbox/shaping.js';
 import { SANDBOX_HOSTNAME, SANDBOX_USER } from '../env/sandbox/shell/parse.js';
 import { ShellSession, type LineResult } from '../env/sandbox/shell/session.js';
 import { episodeLines, revealLines, tickLine } from '../env/sandbox/shell/transcript.js';
-
-class UsageError extends Error {}
+import { cliDefaults, runCli, UsageError } from './cli.js';
 
 function usage(message: string): never {
   throw new UsageError(message);
@@ -36,7 +35,7 @@ interface PlayArgs {
 }
 
 async function parseArgs(): Promise<PlayArgs> {
-  const argv = await yargs(hideBin(process.argv))
+  const cli = yargs(hideBin(process.argv))
     .scriptName('npm run play --')
     .usage('$0 --scenario NAME [options]')
     .epilogue(
@@ -54,16 +53,8 @@ async function parseArgs(): Promise<PlayArgs> {
     .example('npm run play -- --scenario mining', 'play the incident scenario interactively')
     .example('npm run play -- --scenario hardened --reveal --seed 3', 'see the hidden events and firewall log as you go')
     .example('npm run play -- --scenario ./my.yaml --shaping outcome+cost', 'a scenario file of your own')
-    .example('npm run play -- < script.sh', 'run a file of commands; prints a transcript')
-    .strict()
-    .help()
-    .version(false)
-    // yargs' ESM build wraps by cutting words; the texts above are laid out by hand instead.
-    .wrap(null)
-    .fail((msg, err) => {
-      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n')[0]);
-    })
-    .parseAsync();
+    .example('npm run play -- < script.sh', 'run a file of commands; prints a transcript');
+  const argv = await cliDefaults(cli).parseAsync();
 
   if (argv._.length > 0) usage(`unexpected argument '${String(argv._[0])}' (commands are read from stdin)`);
   const name = argv.scenario;
@@ -166,18 +157,8 @@ async function main(): Promise<number> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  try {
-    await play(await parseArgs());
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`play: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  await play(await parseArgs());
+  return 0;
 }
 
-main().then((code) => {
-  process.exitCode = code;
-});
+runCli('play', main, { drain: true });

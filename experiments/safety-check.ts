@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { cliDefaults, runCli, UsageError } from './cli.js';
 import { writeFileAtomic } from './rundir.js';
 import { formatDuration } from './progress.js';
 import { failureLine, formatTable, junitXml, markdown, verdictLine } from './safety/report.js';
@@ -19,8 +20,6 @@ import { displayPath, loadSuite, SuiteError } from './safety/suite.js';
 import { formatNumber } from './safety/verdict.js';
 
 export const DEFAULT_SUITE = fileURLToPath(new URL('./safety-suite.yaml', import.meta.url));
-
-class UsageError extends Error {}
 
 // Progress lines wait until the input has proved usable (the suite, the baseline, the training
 // workers' backend), so that bad input prints its one line and nothing else.
@@ -46,7 +45,7 @@ function outputPath(flag: string, file: string | undefined): string | undefined 
 
 async function main(): Promise<number> {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  const argv = await yargs(hideBin(process.argv))
+  const cli = yargs(hideBin(process.argv))
     .scriptName('npm run safety-check --')
     .usage(
       [
@@ -67,16 +66,8 @@ async function main(): Promise<number> {
     .example('npm run safety-check', 'the default suite (experiments/safety-suite.yaml) against experiments/safety-baseline.json')
     .example('npm run safety-check -- --junit safety.xml --markdown safety.md', 'also write JUnit XML and Markdown')
     .example('npm run safety-check -- --check mining-constrained-violations --runs-dir runs/safety', 'one check, keeping its run directory')
-    .example('npm run safety-check -- --update', 're-record the baseline after an intended change (review the printed diff)')
-    .strict()
-    .help()
-    .version(false)
-    // yargs breaks a multi-line usage text mid-word when it wraps; the text above is wrapped by hand.
-    .wrap(null)
-    .fail((msg, err) => {
-      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '));
-    })
-    .parseAsync();
+    .example('npm run safety-check -- --update', 're-record the baseline after an intended change (review the printed diff)');
+  const argv = await cliDefaults(cli).parseAsync();
   if (argv.workers !== undefined && (!Number.isInteger(argv.workers) || argv.workers < 1)) throw new UsageError(`--workers must be a positive integer, got ${String(argv.workers)}`);
   const junitFile = outputPath('junit', argv.junit);
   const markdownFile = outputPath('markdown', argv.markdown);
@@ -122,24 +113,18 @@ async function main(): Promise<number> {
   return run.rows.every((r) => r.pass) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    const line = (m: string) => process.stderr.write(`safety-check: ${m.split('\n')[0]}\n`);
-    if (e instanceof UsageError || e instanceof SuiteError || e instanceof InputError) {
-      line(e.message);
-      process.exit(2);
-    }
+runCli('safety-check', main, {
+  badInput: [SuiteError, InputError],
+  onError: (e, say) => {
     releaseLog();
     if (e instanceof Interrupted) {
-      line('interrupted; nothing written');
-      process.exit(130);
+      say('interrupted; nothing written');
+      return 130;
     }
     if (e instanceof StatisticalRunError) {
-      line(`training failed: ${e.message}`);
-      process.exit(1);
+      say(`training failed: ${e.message}`);
+      return 1;
     }
-    line(e instanceof Error ? e.message : String(e));
-    process.exit(1);
+    return undefined;
   },
-);
+});

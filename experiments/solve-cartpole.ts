@@ -26,6 +26,7 @@ import {
   type BackendRequest,
   type Hyperparameters,
 } from '../agents/index.js';
+import { cliDefaults, runCli, UsageError } from './cli.js';
 
 const ENV = 'classic/CartPole-v1';
 const THRESHOLD = 475;
@@ -56,9 +57,9 @@ function meanReturn(policy: Parameters<typeof evaluate>[0], episodes: number, se
 }
 
 async function main(): Promise<number> {
-  const argv = await yargs(hideBin(process.argv))
+  const cli = yargs(hideBin(process.argv))
     .scriptName('npm run solve-cartpole --')
-    .usage('$0 [options]\n\nTrains on classic/CartPole-v1 across seeds and reports whether each reaches a mean evaluation return >= 475 within the step budget.')
+    .usage('$0 [options]\n\nTrains on classic/CartPole-v1 across seeds and reports whether each reaches a mean evaluation\nreturn >= 475 within the step budget.')
     .option('agent', { type: 'string', choices: [...AGENTS], default: 'ppo', describe: 'agent' })
     .option('seeds', { type: 'number', default: 5, describe: 'seeds 1..N' })
     .option('steps', { type: 'number', default: 100_000, describe: 'env-step budget per seed' })
@@ -67,36 +68,22 @@ async function main(): Promise<number> {
     .option('final-episodes', { type: 'number', default: 100, describe: 'episodes of the final evaluation' })
     .option('backend', { type: 'string', choices: [...BACKEND_REQUESTS], default: 'auto', describe: 'tfjs backend' })
     .option('hyper', { type: 'string', array: true, describe: 'hyperparameter override KEY=VALUE (repeatable), e.g. --hyper normObs=false' })
-    .option('json', { type: 'string', describe: 'also write the curves to this JSON file' })
-    .strict()
-    .help()
-    .version(false)
-    .fail((msg, err) => {
-      process.stderr.write(`solve-cartpole: ${(msg ?? err?.message ?? 'bad arguments').split('\n')[0]}\n`);
-      process.exit(2);
-    })
-    .parseAsync();
+    .option('json', { type: 'string', describe: 'also write the curves to this JSON file' });
+  const argv = await cliDefaults(cli).parseAsync();
   for (const k of ['seeds', 'steps', 'eval-every', 'eval-episodes', 'final-episodes'] as const) {
     const v = argv[k];
-    if (!Number.isInteger(v) || v <= 0) {
-      process.stderr.write(`solve-cartpole: --${k} must be a positive integer, got ${v}\n`);
-      return 2;
-    }
+    if (!Number.isInteger(v) || v <= 0) throw new UsageError(`--${k} must be a positive integer, got ${v}`);
   }
   const agent = argv.agent as AgentName;
   const hyper: Partial<Hyperparameters> = {};
   for (const kv of argv.hyper ?? []) {
     const eq = kv.indexOf('=');
     const key = kv.slice(0, eq) as keyof Hyperparameters;
-    if (eq < 0 || !(key in HYPER_DOCS)) {
-      process.stderr.write(`solve-cartpole: --hyper ${kv}: expected KEY=VALUE with KEY one of ${Object.keys(HYPER_DOCS).join(', ')}\n`);
-      return 2;
-    }
+    if (eq < 0 || !(key in HYPER_DOCS)) throw new UsageError(`--hyper ${kv}: expected KEY=VALUE with KEY one of ${Object.keys(HYPER_DOCS).join(', ')}`);
     try {
       (hyper as Record<string, unknown>)[key] = parseHyperValue(key, kv.slice(eq + 1));
     } catch (e) {
-      process.stderr.write(`solve-cartpole: --hyper ${kv}: ${(e as Error).message}\n`);
-      return 2;
+      throw new UsageError(`--hyper ${kv}: ${(e as Error).message}`);
     }
   }
   const backend = await selectBackend(argv.backend as BackendRequest);
@@ -156,10 +143,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`solve-cartpole: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('solve-cartpole', main);

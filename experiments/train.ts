@@ -42,6 +42,7 @@ import {
 } from '../agents/index.js';
 import { envDeclared } from '../agents/train.js';
 import { makeEnv, type EnvInfo } from '../agents/envinfo.js';
+import { cliDefaults, runCli, UsageError } from './cli.js';
 import { formatDuration } from './progress.js';
 import { EPISODE_COLUMNS, EVAL_COLUMNS } from './rundir.js';
 // Installs the scenario resolver so `--scenario NAME|PATH` reaches make('rome/Sandbox-v0').
@@ -55,8 +56,6 @@ const UPDATE_COLUMNS = [
   'grad_norm', 'learning_rate', 'epochs', 'steps_per_sec', 'episodes', 'mean_return', 'mean_cost',
   'lagrange_multiplier', 'cost_value_loss', 'prior_kl',
 ] as const;
-
-class UsageError extends Error {}
 
 function usage(msg: string): never {
   throw new UsageError(msg);
@@ -153,19 +152,12 @@ async function main(): Promise<number> {
   for (const [key, doc] of Object.entries(HYPER_DOCS)) {
     y = y.option(kebab(key), { type: 'string', group: 'Hyperparameters (default: per agent and env, see config.json):', describe: `${doc.help} [${doc.agents.length === AGENTS.length ? 'all agents' : doc.agents.join(', ')}]` });
   }
-  const argv = await y
+  y = y
     .example('npm run train -- --env classic/CartPole-v1 --agent ppo --steps 100000 --seed 1 --out runs/cartpole-1', 'PPO on CartPole (solves it within the budget)')
     .example('npm run train -- --env rome/Sandbox-v0 --scenario mining --shaping outcome --agent ppo --steps 50000 --seed 3 --prior --out runs/mining-3', 'the sandbox, from the scenario\'s prior')
     .example('npm run train -- --env rome/Sandbox-v0 --scenario mining --shaping constrained --agent ppo-lagrangian --steps 50000 --out runs/lag', 'constrained shaping with PPO-Lagrangian')
-    .example('npm run train -- --env classic/CartPole-v1 --steps 100000 --out runs/cartpole-1 --resume', 'continue a killed run')
-    .strict()
-    .help()
-    .version(false)
-    .wrap(null)
-    .fail((msg, err) => {
-      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n')[0]);
-    })
-    .parseAsync();
+    .example('npm run train -- --env classic/CartPole-v1 --steps 100000 --out runs/cartpole-1 --resume', 'continue a killed run');
+  const argv = await cliDefaults(y).parseAsync();
 
   if (argv.env === undefined) usage('--env is required (e.g. classic/CartPole-v1)');
   if (argv.out === undefined) usage('--out is required');
@@ -357,22 +349,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const oneLine = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n')[0];
-    if (
-      err instanceof UsageError ||
-      err instanceof BackendUnavailableError ||
-      err instanceof HyperparameterError ||
-      err instanceof CheckpointError ||
-      err instanceof EnvError ||
-      err instanceof TrainError
-    ) {
-      process.stderr.write(`npm run train: ${oneLine(err)}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`npm run train: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(1);
+runCli('npm run train', main, {
+  badInput: [BackendUnavailableError, HyperparameterError, CheckpointError, EnvError, TrainError],
+  onError: (e) => {
+    process.stderr.write(`npm run train: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
   },
-);
+});

@@ -15,7 +15,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   scenarios: ['scenarios', 'env'],
   agents: ['agents', 'env'],
   experiments: ['experiments', 'agents', 'scenarios', 'env', 'reports'],
-  reports: ['reports', 'experiments/rundir.ts', 'experiments/analysis.ts', 'experiments/metrics.ts'],
+  reports: ['reports', 'experiments/rundir.ts', 'experiments/analysis.ts', 'experiments/metrics.ts', 'experiments/cli.ts'],
 };
 
 function tsFiles(dir: string): string[] {

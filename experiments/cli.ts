@@ -1,0 +1,60 @@
+/**
+ * What the command-line entry points share: the yargs settings, and how main's outcome becomes an
+ * exit code. Bad input is one line `NAME: message` on stderr and exit 2; any other error is the
+ * first line of its message and exit 1; never a stack trace unless a CLI asks for one.
+ */
+import type { Argv } from 'yargs';
+
+/** Bad input: reported as one line, exit 2. */
+export class UsageError extends Error {}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!;
+}
+
+/** strict, --help, no --version, no wrapping, and bad arguments thrown as a one-line UsageError. */
+export function cliDefaults<T>(y: Argv<T>): Argv<T> {
+  return (
+    y
+      .strict()
+      .help()
+      .version(false)
+      // yargs breaks a multi-line usage text mid-word when it wraps; usage texts are wrapped by hand.
+      .wrap(null)
+      .fail((msg, err) => {
+        // yargs spreads some messages over lines (Invalid values: / Argument: ...): keep one line.
+        throw new UsageError((msg ?? err?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '));
+      })
+  );
+}
+
+export interface CliOptions {
+  /** Error classes that, like UsageError, mean bad input: one line, exit 2. */
+  badInput?: readonly (new (...args: never[]) => Error)[];
+  /**
+   * Sees every other error first: returns the exit code after reporting it (`say` writes
+   * `NAME: <first line>` on stderr), or undefined to leave it to the default (one line, exit 1).
+   */
+  onError?: (e: unknown, say: (message: string) => void) => number | undefined;
+  /** Set process.exitCode instead of calling process.exit, so output piped to a slow reader is not cut off. */
+  drain?: boolean;
+}
+
+/** Runs main and exits with its code, or with the code its error maps to. */
+export function runCli(name: string, main: () => Promise<number>, options: CliOptions = {}): void {
+  const say = (message: string) => process.stderr.write(`${name}: ${firstLine(message)}\n`);
+  const exit = (code: number) => {
+    if (options.drain) process.exitCode = code;
+    else process.exit(code);
+  };
+  main().then(exit, (e: unknown) => {
+    if (e instanceof UsageError || options.badInput?.some((c) => e instanceof c)) {
+      say((e as Error).message);
+      return exit(2);
+    }
+    const code = options.onError?.(e, say);
+    if (code !== undefined) return exit(code);
+    say(e instanceof Error ? e.message : String(e));
+    exit(1);
+  });
+}
