@@ -6,7 +6,7 @@
  * wall-clock figure depends on the other load, so the fast path is also reported per CPU-second.
  */
 import { make, Rng, SyncVectorEnv, Wrapper, sampleMaskedActions } from '../env/index.js';
-import { median, unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
+import { cpuSeconds, unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
 import '../scenarios/loader.js';
 
 const NUM_ENVS = 64;
@@ -27,19 +27,6 @@ function sandboxWork(wrapGeneric: boolean, vectorSteps: number): () => number {
   };
 }
 
-/** Like unitsPerSecond, but per second of this process's CPU time (user + system), after one warm-up run. */
-function unitsPerCpuSecond(work: () => number, repeats: number): { median: number; samples: number[] } {
-  work();
-  const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const c0 = process.cpuUsage();
-    const units = work();
-    const c = process.cpuUsage(c0);
-    samples.push(units / ((c.user + c.system) / 1e6));
-  }
-  return { median: median(samples), samples };
-}
-
 export const section: BenchSection = {
   name: 'sandbox',
   title: 'rome/Sandbox-v0, mining scenario',
@@ -56,7 +43,7 @@ export const section: BenchSection = {
       samples: fast.samples.map(Math.round),
     });
     ctx.log(`sandbox: ${ctx.repeats} repeats of ${fastSteps * NUM_ENVS} steps (fast path, CPU time)`);
-    const cpu = unitsPerCpuSecond(sandboxWork(false, fastSteps), ctx.repeats);
+    const cpu = unitsPerSecond(sandboxWork(false, fastSteps), ctx.repeats, 0, cpuSeconds); // warmupMs 0: one warm-up run
     out.push({
       key: 'sandbox_steps_per_cpu_sec',
       value: Math.round(cpu.median),

@@ -35,20 +35,29 @@ export interface Timing {
   readonly samples: number[];
 }
 
+/** A clock in seconds: `wallSeconds` (the default) or `cpuSeconds`. */
+export type Clock = () => number;
+export const wallSeconds: Clock = () => performance.now() / 1000;
+/** This process's CPU time (user + system), all threads. */
+export const cpuSeconds: Clock = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
 /**
- * Runs `work` (which returns how many units it did) for about `warmupMs` to let the JIT settle,
- * then `repeats` timed times, and returns units per second: the median and every sample.
+ * Runs `work` (which returns how many units it did) once and then until about `warmupMs` have
+ * passed, to let the JIT settle, then `repeats` timed times, and returns units per second of
+ * `clock`: the median and every sample.
  */
-export function unitsPerSecond(work: () => number, repeats: number, warmupMs: number): Timing {
+export function unitsPerSecond(work: () => number, repeats: number, warmupMs: number, clock: Clock = wallSeconds): Timing {
   const warmEnd = performance.now() + warmupMs;
   do work();
   while (performance.now() < warmEnd);
   const samples: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
+    const t0 = clock();
     const units = work();
-    const seconds = (performance.now() - t0) / 1000;
-    samples.push(units / seconds);
+    samples.push(units / (clock() - t0));
   }
   return { median: median(samples), samples };
 }
