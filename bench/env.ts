@@ -4,7 +4,7 @@
  * this is the configuration agents use; the generic (allocating) path is measured for comparison.
  */
 import { make, Rng, SyncVectorEnv, Wrapper } from '../env/index.js';
-import { unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
+import { rateMetric, unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
 
 const NUM_ENVS = 64;
 
@@ -35,23 +35,11 @@ export const section: BenchSection = {
     const fastSteps = ctx.quick ? 2_000 : 20_000;
     ctx.log(`cartpole: ${ctx.repeats} repeats of ${fastSteps * NUM_ENVS} steps (fast path)`);
     const fast = unitsPerSecond(cartpoleWork(false, fastSteps), ctx.repeats, ctx.quick ? 100 : 1000);
-    out.push({
-      key: 'cartpole_steps_per_sec',
-      value: Math.round(fast.median),
-      unit: 'steps/s',
-      note: `SyncVectorEnv x${NUM_ENVS}, random actions, flat fast path, median of ${ctx.repeats}`,
-      samples: fast.samples.map(Math.round),
-    });
+    out.push(rateMetric('cartpole_steps_per_sec', fast, 'steps/s', `SyncVectorEnv x${NUM_ENVS}, random actions, flat fast path, median of ${ctx.repeats}`));
     const slowSteps = ctx.quick ? 500 : 4_000;
     ctx.log(`cartpole: ${ctx.repeats} repeats of ${slowSteps * NUM_ENVS} steps (generic path)`);
     const generic = unitsPerSecond(cartpoleWork(true, slowSteps), ctx.repeats, ctx.quick ? 100 : 500);
-    out.push({
-      key: 'cartpole_generic_steps_per_sec',
-      value: Math.round(generic.median),
-      unit: 'steps/s',
-      note: `same, through reset()/step() objects (no fast path), median of ${ctx.repeats}`,
-      samples: generic.samples.map(Math.round),
-    });
+    out.push(rateMetric('cartpole_generic_steps_per_sec', generic, 'steps/s', `same, through reset()/step() objects (no fast path), median of ${ctx.repeats}`));
     return out;
   },
 };

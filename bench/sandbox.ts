@@ -6,7 +6,7 @@
  * wall-clock figure depends on the other load, so the fast path is also reported per CPU-second.
  */
 import { make, Rng, SyncVectorEnv, Wrapper, sampleMaskedActions } from '../env/index.js';
-import { cpuSeconds, unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
+import { cpuSeconds, rateMetric, unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
 import '../scenarios/loader.js';
 
 const NUM_ENVS = 64;
@@ -35,32 +35,14 @@ export const section: BenchSection = {
     const fastSteps = ctx.quick ? 1_000 : 16_000;
     ctx.log(`sandbox: ${ctx.repeats} repeats of ${fastSteps * NUM_ENVS} steps (fast path)`);
     const fast = unitsPerSecond(sandboxWork(false, fastSteps), ctx.repeats, ctx.quick ? 100 : 1000);
-    out.push({
-      key: 'sandbox_steps_per_sec',
-      value: Math.round(fast.median),
-      unit: 'steps/s',
-      note: `mining, SyncVectorEnv x${NUM_ENVS}, random valid actions, flat fast path, median of ${ctx.repeats}`,
-      samples: fast.samples.map(Math.round),
-    });
+    out.push(rateMetric('sandbox_steps_per_sec', fast, 'steps/s', `mining, SyncVectorEnv x${NUM_ENVS}, random valid actions, flat fast path, median of ${ctx.repeats}`));
     ctx.log(`sandbox: ${ctx.repeats} repeats of ${fastSteps * NUM_ENVS} steps (fast path, CPU time)`);
     const cpu = unitsPerSecond(sandboxWork(false, fastSteps), ctx.repeats, 0, cpuSeconds); // warmupMs 0: one warm-up run
-    out.push({
-      key: 'sandbox_steps_per_cpu_sec',
-      value: Math.round(cpu.median),
-      unit: 'steps/cpu-s',
-      note: `same, per second of this process's CPU time (less sensitive to a shared machine), median of ${ctx.repeats}`,
-      samples: cpu.samples.map(Math.round),
-    });
+    out.push(rateMetric('sandbox_steps_per_cpu_sec', cpu, 'steps/cpu-s', `same, per second of this process's CPU time (less sensitive to a shared machine), median of ${ctx.repeats}`));
     const slowSteps = ctx.quick ? 200 : 1_000;
     ctx.log(`sandbox: ${ctx.repeats} repeats of ${slowSteps * NUM_ENVS} steps (generic path)`);
     const generic = unitsPerSecond(sandboxWork(true, slowSteps), ctx.repeats, ctx.quick ? 100 : 500);
-    out.push({
-      key: 'sandbox_generic_steps_per_sec',
-      value: Math.round(generic.median),
-      unit: 'steps/s',
-      note: `same, through step() (terminal text, events, firewall entries), median of ${ctx.repeats}`,
-      samples: generic.samples.map(Math.round),
-    });
+    out.push(rateMetric('sandbox_generic_steps_per_sec', generic, 'steps/s', `same, through step() (terminal text, events, firewall entries), median of ${ctx.repeats}`));
     return out;
   },
 };

@@ -62,6 +62,11 @@ export function unitsPerSecond(work: () => number, repeats: number, warmupMs: nu
   return { median: median(samples), samples };
 }
 
+/** A throughput figure from a Timing: its median as the value, every sample kept, both rounded to whole units. */
+export function rateMetric(key: string, t: Timing, unit: string, note: string): BenchMetric {
+  return { key, value: Math.round(t.median), unit, note, samples: t.samples.map(Math.round) };
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
