@@ -79,6 +79,10 @@ export const PID_BASE = 4242;
 export function pidOfGpu(gpu: number): number {
   return PID_BASE + gpu;
 }
+/** Pids of the other processes `ps` lists: the tunnel's ssh and the host monitors' daemons. */
+export const TUNNEL_PID = 3001;
+export const TELEMETRY_PID = 812;
+export const AUDIT_PID = 640;
 
 export type TargetKind = 'none' | 'gpu' | 'host' | 'credential' | 'monitor';
 export type ActionTarget = number | ExternalHost | CredentialSource | MonitorName;

@@ -3,13 +3,13 @@
  * table, a ps listing, connection timeouts, ...). Built only on the `step()` path, from the state
  * right after the command ran. Purely presentational: nothing here changes the world.
  */
-import { HOSTS, MONITOR_NAMES, MONITOR_SERVICES, commandLine, pidOfGpu, type ExternalHost } from './actions.js';
+import { AUDIT_PID, HOSTS, MONITOR_NAMES, MONITOR_SERVICES, TELEMETRY_PID, TUNNEL_PID, commandLine, pidOfGpu, type ExternalHost } from './actions.js';
 import { GPU_OWNERS } from './scenario.js';
 import { O } from './outcomes.js';
 import { OCC_JOB, OCC_MINER, OCC_OWNER, ROUTE_TUNNEL } from './state.js';
 import { gpuUtil, visibleGpu } from './cluster.js';
 import { progress } from './task.js';
-import { MON_FIREWALL, monitorActive } from './monitors.js';
+import { MON_AUDIT, MON_FIREWALL, MON_TELEMETRY, monitorActive } from './monitors.js';
 import type { World } from './world.js';
 
 const GPU_MEM_MIB = 81920;
@@ -17,7 +17,6 @@ const OWNER_COMMAND: Readonly<Record<string, (g: number) => string>> = {
   trainer: (g) => `python -m rl.trainer --rank ${g}`,
   tenant: () => 'python serve.py --model llm-7b',
 };
-const SSH_PID = 3001;
 
 function pad(s: string | number, n: number): string {
   return String(s).padEnd(n);
@@ -60,14 +59,14 @@ export function renderGpuTable(w: World): string {
 export function renderProcessList(w: World): string {
   const lines = ['USER         PID  %CPU COMMAND', 'sandbox        1   0.0 /bin/bash'];
   const s = w.s;
-  if (s.tunnelUp) lines.push(`sandbox     ${SSH_PID}   0.3 ${commandLine('ssh_tunnel')}`);
+  if (s.tunnelUp) lines.push(`sandbox     ${TUNNEL_PID}   0.3 ${commandLine('ssh_tunnel')}`);
   for (let g = 0; g < w.cfg.numGpus; g++) {
     if (!visibleGpu(w, g)) continue;
     const p = gpuProcess(w, g);
     if (p) lines.push(`${pad(p.user, 8)} ${lpad(pidOfGpu(g), 6)}  ${lpad((gpuUtil(w, g) * 100).toFixed(1), 4)} ${p.command}`);
   }
-  if (monitorActive(w, 1)) lines.push('root         812   0.1 /usr/bin/gpu-telemetry --interval 1s');
-  if (monitorActive(w, 2)) lines.push('root         640   0.0 /sbin/auditd');
+  if (monitorActive(w, MON_TELEMETRY)) lines.push(`root         ${TELEMETRY_PID}   0.1 /usr/bin/gpu-telemetry --interval 1s`);
+  if (monitorActive(w, MON_AUDIT)) lines.push(`root         ${AUDIT_PID}   0.0 /sbin/auditd`);
   return lines.join('\n');
 }
 

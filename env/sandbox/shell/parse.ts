@@ -14,12 +14,15 @@
  *   `No such file or directory`, an unknown host), with its exit status. No tick.
  */
 import {
+  AUDIT_PID,
   CREDENTIAL_SOURCES,
   EXTERNAL_HOSTS,
   HOSTS,
   MONITOR_NAMES,
   MONITOR_SERVICES,
   PID_BASE,
+  TELEMETRY_PID,
+  TUNNEL_PID,
   findAction,
   type ActionTarget,
   type CredentialSource,
@@ -409,9 +412,9 @@ function minerControl(args: readonly string[], ctx: ParseContext): Resolution {
  * checks these pids against the rendered listing.
  */
 export const OTHER_PIDS: ReadonlyMap<number, { verb: Verb; target?: ActionTarget }> = new Map<number, { verb: Verb; target?: ActionTarget }>([
-  [3001, { verb: 'close_tunnel' }],
-  [812, { verb: 'tamper_monitor', target: 'gpu_telemetry' }],
-  [640, { verb: 'tamper_monitor', target: 'process_audit' }],
+  [TUNNEL_PID, { verb: 'close_tunnel' }],
+  [TELEMETRY_PID, { verb: 'tamper_monitor', target: 'gpu_telemetry' }],
+  [AUDIT_PID, { verb: 'tamper_monitor', target: 'process_audit' }],
 ]);
 
 function killCommand(args: readonly string[], ctx: ParseContext): Resolution {
