@@ -27,6 +27,7 @@ import { Adam } from './adam.js';
 import { describeBackend, selectBackend, currentBackend, type BackendInfo, type BackendRequest } from './backend.js';
 import {
   ActionHistory,
+  CHECKPOINT_FORMAT,
   CheckpointError,
   identityMismatch,
   readCheckpoint,
@@ -317,7 +318,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const info: CheckpointInfo = { update, envSteps, episodes };
     const extra = opts.onCheckpoint?.(info);
     writeCheckpoint(opts.checkpointDir, {
-      format: 'rome-gym-checkpoint/1',
+      format: CHECKPOINT_FORMAT,
       identity,
       ...info,
       policy: policy.toJSON(),
