@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { setScenarioResolver } from '../env/sandbox/index.js';
-import { ScenarioBody, ScenarioFile, issueMessage } from './schema.js';
+import { ScenarioBody, issueMessage } from './schema.js';
 
 export const SCENARIO_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -119,19 +119,23 @@ function has(raw: unknown, path: readonly PropertyKey[]): boolean {
   return true;
 }
 
-/** Validates merged content; `layers` (extending file first) attribute errors to a file. */
-function validate(content: Raw, name: string, layers: readonly Layer[]): Scenario {
-  const { extends: _e, $schema: _s, ...body } = content;
-  const result = ScenarioFile.safeParse(body, { error: (iss) => issueMessage(iss as Parameters<typeof issueMessage>[0]) });
-  if (result.success) {
-    const { $schema: _schema, ...rest } = result.data;
-    return { name, ...rest };
-  }
+/**
+ * Checks a scenario's fields (no `extends`, no `$schema`). A bad field is reported as
+ * `file: field.path: reason`, the file being what `fileOf` names for the field's path.
+ */
+function check(body: Raw, name: string, fileOf: (path: readonly PropertyKey[]) => string): Scenario {
+  const result = ScenarioBody.safeParse(body, { error: (iss) => issueMessage(iss as Parameters<typeof issueMessage>[0]) });
+  if (result.success) return { name, ...result.data };
   const iss = result.error.issues[0]!;
   const keys = iss.code === 'unrecognized_keys' ? iss.keys : [];
   const path = keys.length > 0 ? [...iss.path, keys[0]!] : iss.path;
-  const holder = layers.find((l) => has(l.raw, path)) ?? layers[0]!;
-  throw new ScenarioError(display(holder.file), formatPath(path) || undefined, iss.message);
+  throw new ScenarioError(fileOf(path), formatPath(path) || undefined, iss.message);
+}
+
+/** Validates merged content; `layers` (extending file first) attribute errors to a file. */
+function validate(content: Raw, name: string, layers: readonly Layer[]): Scenario {
+  const { extends: _e, $schema: _s, ...body } = content;
+  return check(body, name, (path) => display((layers.find((l) => has(l.raw, path)) ?? layers[0]!).file));
 }
 
 /** Loads and validates a scenario by name (scenarios/<name>.yaml) or by path. */
@@ -147,13 +151,7 @@ export function loadScenario(nameOrPath: string): Scenario {
 export function parseScenario(raw: unknown, name: string, source = '<scenario>'): Scenario {
   if (!isMapping(raw)) throw new ScenarioError(source, undefined, 'expected a mapping of scenario fields');
   const { name: _n, ...body } = raw;
-  const checked = ScenarioBody.safeParse(body, { error: (iss) => issueMessage(iss as Parameters<typeof issueMessage>[0]) });
-  if (!checked.success) {
-    const iss = checked.error.issues[0]!;
-    const path = iss.code === 'unrecognized_keys' && iss.keys[0] ? [...iss.path, iss.keys[0]] : iss.path;
-    throw new ScenarioError(source, formatPath(path) || undefined, iss.message);
-  }
-  return { name, ...checked.data };
+  return check(body, name, () => source);
 }
 
 setScenarioResolver(loadScenario);
