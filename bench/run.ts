@@ -8,6 +8,7 @@
 import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { cliDefaults, runCli, UsageError } from '../experiments/cli.js';
 import type { BenchMetric, BenchSection } from './section.js';
 
 const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
@@ -46,16 +47,10 @@ function table(rows: { section: string; m: BenchMetric }[], mach: Machine): stri
   ].join('\n');
 }
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(code);
-}
-
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const names = Object.keys(SECTIONS);
-  const argv = await yargs(hideBin(process.argv))
+  const cli = yargs(hideBin(process.argv))
     .scriptName('npm run bench --')
-    .wrap(null)
     .usage('$0 [options]\n\nMeasures simulator and training throughput; prints a table, or JSON with --json.')
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of the table' })
     .option('only', { type: 'string', array: true, describe: `sections to run (comma or space separated): ${names.join(', ')}` })
@@ -64,21 +59,17 @@ async function main(): Promise<void> {
     .option('list', { type: 'boolean', default: false, describe: 'list the sections and exit' })
     .example('$0', 'run every section, print a table')
     .example('$0 --json --only env', 'CartPole throughput as JSON')
-    .example('$0 --quick --repeats 3', 'a fast smoke run')
-    .strict()
-    .version(false)
-    .help()
-    .fail((msg, err) => fail(msg ?? err?.message ?? 'bad arguments', 2))
-    .parseAsync();
+    .example('$0 --quick --repeats 3', 'a fast smoke run');
+  const argv = await cliDefaults(cli).parseAsync();
 
   if (argv.list) {
     for (const n of names) process.stdout.write(`${n}\n`);
-    return;
+    return 0;
   }
-  if (!Number.isInteger(argv.repeats) || argv.repeats < 1) fail(`--repeats must be a positive integer, got ${argv.repeats}`, 2);
+  if (!Number.isInteger(argv.repeats) || argv.repeats < 1) throw new UsageError(`--repeats must be a positive integer, got ${argv.repeats}`);
   const selected = argv.only ? argv.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : names;
   const unknown = selected.filter((s) => !(s in SECTIONS));
-  if (unknown.length > 0) fail(`unknown section '${unknown[0]}' in --only (sections: ${names.join(', ')})`, 2);
+  if (unknown.length > 0) throw new UsageError(`unknown section '${unknown[0]}' in --only (sections: ${names.join(', ')})`);
 
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const rows: { section: string; m: BenchMetric }[] = [];
@@ -92,7 +83,7 @@ async function main(): Promise<void> {
         rows.push({ section: name, m });
       }
     } catch (e) {
-      fail(`section ${name} failed: ${e instanceof Error ? e.message : String(e)}`, 1);
+      throw new Error(`section ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -109,6 +100,7 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(`${table(rows, mach)}\n`);
   }
+  return 0;
 }
 
-main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e), 1));
+runCli('bench', main);
