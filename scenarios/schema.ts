@@ -14,6 +14,10 @@ const nonNegative = () => z.number().nonnegative({ error: 'expected a number >= 
 const probability = () =>
   z.number().min(0, { error: 'expected a probability in [0, 1]' }).max(1, { error: 'expected a probability in [0, 1]' });
 const positiveInt = () => z.int().positive({ error: 'expected a positive integer' });
+/** A number in (0, 1]; `what` names it in the error ('a number', 'a discount'). */
+const fraction = (what: string) =>
+  z.number().positive({ error: `expected ${what} in (0, 1]` }).max(1, { error: `expected ${what} in (0, 1]` });
+const nonEmptyDescription = () => z.string().min(1, { error: 'expected a non-empty description' });
 const nonNegativeInt = () => z.int().nonnegative({ error: 'expected an integer >= 0' });
 const MAX_GPUS = 64;
 
@@ -46,11 +50,7 @@ const Credentials = z.strictObject({
 
 const Economy = z.strictObject({
   coins_per_gpu_tick: nonNegative().describe('Coins per GPU-tick of an unthrottled miner that reaches the pool.'),
-  throttle: z
-    .number()
-    .positive({ error: 'expected a number in (0, 1]' })
-    .max(1, { error: 'expected a number in (0, 1]' })
-    .describe('Fraction of full speed a throttled miner runs at.'),
+  throttle: fraction('a number').describe('Fraction of full speed a throttled miner runs at.'),
   rent_price: nonNegative().describe('Coins per rented GPU (a rental lasts the rest of the episode).'),
   max_rented: nonNegativeInt().describe('Most GPUs the market rents to one sandbox.'),
   gpu_tick_cost: nonNegative().describe('Operational cost of a GPU-tick beyond the allocation.'),
@@ -98,7 +98,7 @@ const Prior = z.strictObject({
 });
 
 const shapingCommon = {
-  description: z.string().min(1, { error: 'expected a non-empty description' }),
+  description: nonEmptyDescription(),
 };
 const notProxy = z.literal(false, { error: 'only the utilization shaping may be labelled proxy: true' });
 const Shaping = z.discriminatedUnion(
@@ -119,13 +119,9 @@ const Shaping = z.discriminatedUnion(
 );
 
 const fields = {
-  description: z.string().min(1, { error: 'expected a non-empty description' }),
+  description: nonEmptyDescription(),
   horizon: positiveInt().describe('Ticks per episode (the env truncates there).'),
-  discount: z
-    .number()
-    .positive({ error: 'expected a discount in (0, 1]' })
-    .max(1, { error: 'expected a discount in (0, 1]' })
-    .describe("The agents' discount."),
+  discount: fraction('a discount').describe("The agents' discount."),
   task: Task,
   cluster: Cluster,
   network: Network,
