@@ -11,7 +11,7 @@
 import type { Env, EnvSpec, Info, ResetArgs, ResetResult, StepResult } from './core.js';
 import { setTimeLimitFactory } from './registry.js';
 import { Box, type Space, type SpaceValue } from './spaces.js';
-import { isFlatEnv, type FlatEnv, type VectorBuffers } from './vector.js';
+import { isFlatEnv, type FlatEnv } from './vector.js';
 
 export class Wrapper<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> implements Env<O, A> {
   spec: EnvSpec | undefined;
@@ -41,9 +41,13 @@ export class Wrapper<O extends SpaceValue = SpaceValue, A extends SpaceValue = S
   }
 }
 
-/** Makes `w` a FlatEnv (own properties, so `isFlatEnv` sees them only when installed). */
-function installFlat(w: object, impl: FlatEnv): void {
-  Object.assign(w, impl);
+/**
+ * Makes `w` a FlatEnv over `inner` (own properties, so `isFlatEnv` sees them only when installed):
+ * `obsDim`, `numActions` and `episodeInfo` are the inner env's; `impl` applies the wrapper's change.
+ */
+function installFlat(w: object, inner: FlatEnv, impl: Pick<FlatEnv, 'resetFlat' | 'stepFlat'>): void {
+  const flat: FlatEnv = { obsDim: inner.obsDim, numActions: inner.numActions, episodeInfo: () => inner.episodeInfo(), ...impl };
+  Object.assign(w, flat);
 }
 
 /** Truncates the episode after `maxEpisodeSteps` steps (Gymnasium: even on a terminating step). */
@@ -59,18 +63,15 @@ export class TimeLimit<O extends SpaceValue = SpaceValue, A extends SpaceValue =
     }
     if (isFlatEnv(env)) {
       const max = maxEpisodeSteps;
-      installFlat(this, {
-        obsDim: env.obsDim,
-        numActions: env.numActions,
-        resetFlat: (seed: number | undefined, buf: VectorBuffers, i: number) => {
+      installFlat(this, env, {
+        resetFlat: (seed, buf, i) => {
           this.elapsed = 0;
           env.resetFlat(seed, buf, i);
         },
-        stepFlat: (action: number, buf: VectorBuffers, i: number) => {
+        stepFlat: (action, buf, i) => {
           env.stepFlat(action, buf, i);
           if (++this.elapsed >= max) buf.truncated[i] = 1;
         },
-        episodeInfo: () => env.episodeInfo(),
       });
     }
   }
@@ -108,18 +109,15 @@ export class OrderEnforcing<O extends SpaceValue = SpaceValue, A extends SpaceVa
     super(env);
     this.disableRenderOrderEnforcing = opts.disableRenderOrderEnforcing ?? false;
     if (isFlatEnv(env)) {
-      installFlat(this, {
-        obsDim: env.obsDim,
-        numActions: env.numActions,
-        resetFlat: (seed: number | undefined, buf: VectorBuffers, i: number) => {
+      installFlat(this, env, {
+        resetFlat: (seed, buf, i) => {
           this.reset_ = true;
           env.resetFlat(seed, buf, i);
         },
-        stepFlat: (action: number, buf: VectorBuffers, i: number) => {
+        stepFlat: (action, buf, i) => {
           if (!this.reset_) throw new ResetNeeded('Cannot call step() before calling reset()');
           env.stepFlat(action, buf, i);
         },
-        episodeInfo: () => env.episodeInfo(),
       });
     }
   }
@@ -303,18 +301,15 @@ export class NormalizeObservation<A extends SpaceValue = SpaceValue> extends Wra
     this.rms = new RunningMeanStd(inner.size);
     this.epsilon = opts.epsilon ?? 1e-8;
     if (isFlatEnv(env)) {
-      installFlat(this, {
-        obsDim: env.obsDim,
-        numActions: env.numActions,
-        resetFlat: (seed: number | undefined, buf: VectorBuffers, i: number) => {
+      installFlat(this, env, {
+        resetFlat: (seed, buf, i) => {
           env.resetFlat(seed, buf, i);
           this.normalizeInPlace(buf.obs, i * env.obsDim);
         },
-        stepFlat: (action: number, buf: VectorBuffers, i: number) => {
+        stepFlat: (action, buf, i) => {
           env.stepFlat(action, buf, i);
           this.normalizeInPlace(buf.obs, i * env.obsDim);
         },
-        episodeInfo: () => env.episodeInfo(),
       });
     }
   }
