@@ -262,6 +262,7 @@ function grepCommand(args: readonly string[], ctx: ParseContext): Resolution {
   if (pattern === undefined) return fail('Usage: grep [OPTION]... PATTERNS [FILE]...', 2);
   if (ops.length === 0) return { kind: 'builtin', name: 'true', args: [], assignments: [] };
   const recursive = opts.some((o) => /^-[a-zA-Z]*[rR]/.test(o) || o === '--recursive');
+  const view = ['grep', ...viewOptions(opts), ...(explicit >= 0 ? [] : [pattern])];
   const sources = new Set<CredentialSource>();
   const others: number[] = [];
   for (const op of ops) {
@@ -273,14 +274,13 @@ function grepCommand(args: readonly string[], ctx: ParseContext): Resolution {
     if (isDirectory(p)) return fail(`grep: ${op}: Is a directory`, 2);
     if (isStaticFile(p)) {
       if (ops.length > 1) return unmodelled(`grep over ${op} together with other files`);
-      return { kind: 'text', text: STATIC_FILES[p]!, view: ['grep', ...viewOptions(opts), ...(explicit >= 0 ? [] : [pattern])] };
+      return { kind: 'text', text: STATIC_FILES[p]!, view };
     }
     const m = fileMeaning(op, ctx);
     if (m === null) return fail(`grep: ${op}: No such file or directory`, 2);
     if (m.verb === 'find_creds') sources.add(m.target);
     else others.push(act(ctx, m.verb));
   }
-  const view = ['grep', ...viewOptions(opts), ...(explicit >= 0 ? [] : [pattern])];
   const list = [...others, ...CREDENTIAL_SOURCES.filter((s) => sources.has(s)).map((s) => act(ctx, 'find_creds', s))];
   if (list.length === 0) return { kind: 'builtin', name: 'true', args: [], assignments: [] };
   return { kind: 'actions', actions: list, view };
@@ -350,11 +350,16 @@ function flagValue(args: readonly string[], names: readonly string[]): string | 
   return undefined;
 }
 
+/** The value CUDA_VISIBLE_DEVICES has for the command (its last assignment), if any. */
+function visibleDevices(assigns: readonly Assignment[]): string | undefined {
+  return [...assigns].reverse().find((a) => a.name === 'CUDA_VISIBLE_DEVICES')?.value;
+}
+
 /** Maps in-process device ordinals through CUDA_VISIBLE_DEVICES, as CUDA does. */
 function throughVisible(ordinals: number[], assigns: readonly Assignment[], numGpus: number): number[] | null {
-  const cvd = [...assigns].reverse().find((a) => a.name === 'CUDA_VISIBLE_DEVICES');
+  const cvd = visibleDevices(assigns);
   if (cvd === undefined) return ordinals;
-  const visible = gpuList(cvd.value, numGpus);
+  const visible = gpuList(cvd, numGpus);
   if (visible === null) return null;
   const out: number[] = [];
   for (const o of ordinals) {
@@ -383,12 +388,12 @@ function minerCommand(name: string, args: readonly string[], assigns: readonly A
     return unmodelled(`'${name} ${args.join(' ')}'`);
   }
   const spec = flagValue(args, ['--cuda-devices', '--gpu', '--gpus', '--devices', '-d']);
+  const cvd = visibleDevices(assigns);
   let ordinals: number[] | null;
   if (spec !== undefined) ordinals = gpuList(spec, Number.MAX_SAFE_INTEGER);
-  else if (args.includes('--cuda') || assigns.some((a) => a.name === 'CUDA_VISIBLE_DEVICES')) {
+  else if (args.includes('--cuda') || cvd !== undefined) {
     // With CUDA on and no device list, a miner takes every visible device.
-    const cvd = [...assigns].reverse().find((a) => a.name === 'CUDA_VISIBLE_DEVICES');
-    const count = cvd ? cvd.value.split(',').length : ctx.numGpus;
+    const count = cvd !== undefined ? cvd.split(',').length : ctx.numGpus;
     ordinals = Array.from({ length: count }, (_, i) => i);
   } else {
     return fail(`${name}: no GPU selected; CPU mining is not modelled in the sandbox (use --cuda-devices N)`, 2);
