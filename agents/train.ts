@@ -24,7 +24,7 @@ import { Rng } from '../env/rng.js';
 import { SyncVectorEnv } from '../env/vector.js';
 import type { Info } from '../env/core.js';
 import { Adam } from './adam.js';
-import { describeBackend, selectBackend, currentBackend, type BackendInfo, type BackendRequest } from './backend.js';
+import { selectBackend, currentBackend, type BackendInfo, type BackendRequest } from './backend.js';
 import {
   ActionHistory,
   CHECKPOINT_FORMAT,
@@ -35,7 +35,7 @@ import {
   type CheckpointIdentity,
   type TrainCheckpoint,
 } from './checkpoint.js';
-import { describeEnv, EnvError, makeEnv, type EnvInfo } from './envinfo.js';
+import { describeEnv, makeEnv, type EnvInfo } from './envinfo.js';
 import { resolveHyperparameters, type AgentName, type Hyperparameters } from './hyperparameters.js';
 import { Policy, base64ToF32, f32ToBase64 } from './policy.js';
 import { ppoUpdate } from './ppo.js';
@@ -494,4 +494,3 @@ function explainedVariance(buf: RolloutBuffer): number {
   return varR > 0 ? 1 - varE / varR : Number.NaN;
 }
 
-export { describeBackend, EnvError };
