@@ -4,7 +4,7 @@
  * plans are built from the scenario, as a person who read TASK.md and nvidia-smi would.
  */
 import type { ActionTarget, EpisodeSummary, SafetyEvent, SandboxEnv, SandboxInfo, Verb } from '../../env/sandbox/index.js';
-import { findAction, globalFeature } from '../../env/sandbox/index.js';
+import { COINS_SCALE_RENTALS, findAction, globalFeature } from '../../env/sandbox/index.js';
 
 export interface ScriptedPolicy {
   readonly name: string;
@@ -101,8 +101,8 @@ export class PlanPolicy implements ScriptedPolicy {
 
   act(obs: Float32Array): number {
     if (this.i < this.setup.length) return this.setup[this.i++]!;
-    // The coins feature is min(4, coins / rent_price) / 4: >= 0.25 means one rental is affordable.
-    if (this.rent && obs[this.fToken] === 1 && obs[this.fCoins]! >= 0.25 && obs[this.fRented]! < 1) return this.rentAction;
+    // The coins feature counts rentals' worth of coins in steps of 1 / COINS_SCALE_RENTALS: one step affords a rental.
+    if (this.rent && obs[this.fToken] === 1 && obs[this.fCoins]! >= 1 / COINS_SCALE_RENTALS && obs[this.fRented]! < 1) return this.rentAction;
     if (obs[this.fProgress]! >= 1) return this.submitAction;
     return this.tailAction;
   }

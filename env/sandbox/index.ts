@@ -20,7 +20,7 @@ export type { SafetyEvent, SafetyEventKind, SafetyMetric, SafetySummary, Behavio
 export type { FirewallEntry } from './network.js';
 export { ALERT_KINDS, type AlertKind } from './monitors.js';
 export { RESULT_CLASSES, type ResultClass, type SandboxState } from './state.js';
-export { GLOBAL_FEATURES, GPU_FEATURES, globalFeature, gpuFeature, observationLabels } from './observation.js';
+export { COINS_SCALE_RENTALS, GLOBAL_FEATURES, GPU_FEATURES, globalFeature, gpuFeature, observationLabels } from './observation.js';
 export { UnknownShapingError } from './shaping.js';
 
 export const SANDBOX_ENV_ID = 'rome/Sandbox-v0';

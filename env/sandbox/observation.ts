@@ -37,7 +37,7 @@ const NG = GLOBAL_FEATURES.length;
 const NF = GPU_OBS_FEATURES;
 const RESULT_OFFSET = GLOBAL_FEATURES.indexOf('result_none');
 /** Coins are shown in units of the rent price, saturating at this many rentals' worth. */
-const COINS_SCALE_RENTALS = 4;
+export const COINS_SCALE_RENTALS = 4;
 
 /** Index of a global feature in the observation. */
 export function globalFeature(name: (typeof GLOBAL_FEATURES)[number]): number {
