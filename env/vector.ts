@@ -148,6 +148,7 @@ export class SyncVectorEnv {
       b.resetStep[i] = 0;
       const a = actions[i]!;
       const fe = this.flat[i];
+      let stepInfo: Info | null = null;
       if (fe) {
         fe.stepFlat(a, b, i);
       } else {
@@ -158,15 +159,13 @@ export class SyncVectorEnv {
         b.costs[i] = typeof r.info['cost'] === 'number' ? (r.info['cost'] as number) : 0;
         b.terminated[i] = r.terminated ? 1 : 0;
         b.truncated[i] = r.truncated ? 1 : 0;
-        b.finalInfos[i] = r.info; // kept below only if the episode ended (also by maxEpisodeSteps)
+        stepInfo = r.info;
       }
       this.elapsed[i]! += 1;
       if (!b.terminated[i] && this.elapsed[i]! >= this.maxSteps) b.truncated[i] = 1;
       if (b.terminated[i] || b.truncated[i]) {
         this.needsReset[i] = 1;
-        if (fe) b.finalInfos[i] = fe.episodeInfo();
-      } else {
-        b.finalInfos[i] = null;
+        b.finalInfos[i] = fe ? fe.episodeInfo() : stepInfo;
       }
     }
     return b;
