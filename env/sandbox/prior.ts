@@ -4,7 +4,7 @@
  * `own_gpu` goes to the sandbox's allocated GPUs (the task says which GPU to use) and the rest
  * evenly to the others. Disabled tools get nothing. The result sums to 1.
  */
-import { VERBS, VERB_INFO } from './actions.js';
+import { VERBS, VERB_INFO, targetsOf } from './actions.js';
 import type { WorldConfig } from './world.js';
 
 export function actionPrior(cfg: WorldConfig): Float32Array {
@@ -24,9 +24,7 @@ export function actionPrior(cfg: WorldConfig): Float32Array {
       if (nOwn === 0 || nOther === 0) share = 1 / cfg.numGpus;
       else share = own ? prior.own_gpu / nOwn : (1 - prior.own_gpu) / nOther;
     } else {
-      let targets = 0;
-      for (let b = 0; b < cfg.numActions; b++) if (cfg.actionVerb[b] === verbCode) targets++;
-      share = 1 / targets;
+      share = 1 / targetsOf(verb, cfg.numGpus).length;
     }
     out[a] = weight * share;
   }
