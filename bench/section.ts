@@ -3,6 +3,8 @@
  * A section measures a few named figures; the runner prints them as a table or as one JSON object
  * whose top-level keys are the metric keys, so keys must be unique across sections.
  */
+import { median } from '../experiments/analysis.js';
+
 export interface BenchMetric {
   /** snake_case, unique across all sections, e.g. `cartpole_steps_per_sec`. */
   readonly key: string;
@@ -65,10 +67,4 @@ export function unitsPerSecond(work: () => number, repeats: number, warmupMs: nu
 /** A throughput figure from a Timing: its median as the value, every sample kept, both rounded to whole units. */
 export function rateMetric(key: string, t: Timing, unit: string, note: string): BenchMetric {
   return { key, value: Math.round(t.median), unit, note, samples: t.samples.map(Math.round) };
-}
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -15,7 +15,8 @@ import { tfForward, initMlp, paramShapes, type MlpSpec } from '../agents/mlp.js'
 import { train, envDeclared } from '../agents/train.js';
 import { describeEnv, makeEnv } from '../agents/envinfo.js';
 import { Rng } from '../env/rng.js';
-import { median, type BenchMetric, type BenchSection } from './section.js';
+import { median } from '../experiments/analysis.js';
+import type { BenchMetric, BenchSection } from './section.js';
 import '../scenarios/loader.js';
 
 interface Case {
