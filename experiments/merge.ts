@@ -9,14 +9,13 @@ import { allJobs } from './jobs.js';
 import type { Behaviour } from './metrics.js';
 import {
   FILES,
-  committedSizes,
   commitPart,
   initRunDir,
   jobKey,
   parseCsvLine,
   partDir,
+  readCommitted,
   readConfig,
-  readJournal,
   readLines,
   writeFileAtomic,
   type JobDone,
@@ -68,11 +67,11 @@ function jsonKey(line: string): string {
 
 function loadSource(dir: string): Source {
   const config = readConfig(dir);
-  const sizes = committedSizes(dir);
+  const { journal, sizes } = readCommitted(dir);
   return {
     dir,
     config,
-    journal: new Map(readJournal(dir).map((j) => [j.job, j])),
+    journal: new Map(journal.map((j) => [j.job, j])),
     episodes: groupLines(path.join(dir, FILES.episodes), sizes?.episodes, csvKey, true),
     evals: groupLines(path.join(dir, FILES.eval), sizes?.eval, csvKey, true),
     firewall: groupLines(path.join(dir, FILES.firewall), sizes?.firewall, jsonKey, false),

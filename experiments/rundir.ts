@@ -557,15 +557,24 @@ function headerBytes(file: string): number {
   return lines.length === 0 ? 0 : Buffer.byteLength(lines[0]!) + 1;
 }
 
+export interface Committed {
+  journal: JournalEntry[];
+  /**
+   * The committed prefix of each shared file: the sizes in the last journal entry, or just the
+   * headers when no job is committed yet. Null when the directory has no journal (read everything).
+   */
+  sizes: JournalEntry['sizes'] | null;
+}
+
 /**
- * The committed prefix of each shared file: the sizes in the last journal entry, or just the
- * headers when no job is committed yet. Null when the directory has no journal (read everything).
+ * The journal and the committed sizes, from one read of it, so that the jobs and the rows agree
+ * even while a sweep appends to the journal.
  */
-export function committedSizes(dir: string): JournalEntry['sizes'] | null {
-  if (!fs.existsSync(path.join(dir, FILES.journal))) return null;
+export function readCommitted(dir: string): Committed {
+  if (!fs.existsSync(path.join(dir, FILES.journal))) return { journal: [], sizes: null };
   const journal = readJournal(dir);
-  if (journal.length > 0) return journal[journal.length - 1]!.sizes;
-  return { episodes: headerBytes(path.join(dir, FILES.episodes)), eval: headerBytes(path.join(dir, FILES.eval)), firewall: 0 };
+  if (journal.length > 0) return { journal, sizes: journal[journal.length - 1]!.sizes };
+  return { journal, sizes: { episodes: headerBytes(path.join(dir, FILES.episodes)), eval: headerBytes(path.join(dir, FILES.eval)), firewall: 0 } };
 }
 
 /**
@@ -574,10 +583,10 @@ export function committedSizes(dir: string): JournalEntry['sizes'] | null {
  */
 export function readRunDir(dir: string): RunData {
   const config = readConfig(dir);
-  const sizes = committedSizes(dir);
+  const { journal, sizes } = readCommitted(dir);
   const { rows: episodes, metricColumns } = parseEpisodes(path.join(dir, FILES.episodes), sizes?.episodes);
   const summaryFile = path.join(dir, FILES.summaryJson);
-  const committedJobs = readJournal(dir).map((j) => j.job);
+  const committedJobs = journal.map((j) => j.job);
   const committed = new Set(committedJobs);
   return {
     dir,
@@ -741,9 +750,9 @@ export function recoverRunDir(dir: string): RecoveredRun {
   const journalFile = path.join(dir, FILES.journal);
   if (!fs.existsSync(journalFile)) throw new Error(`${dir}: not a resumable run directory (no ${FILES.journal})`);
   trimTornTail(journalFile);
-  const journal = readJournal(dir);
-  const sizes = committedSizes(dir)!;
-  for (const [name, size] of Object.entries(sizes) as [keyof typeof sizes, number][]) {
+  const { journal, sizes } = readCommitted(dir);
+  // The journal exists (checked above), so the sizes do too.
+  for (const [name, size] of Object.entries(sizes!) as [keyof JournalEntry['sizes'], number][]) {
     const file = path.join(dir, FILES[name]);
     const have = fileSize(file);
     if (have < size) throw new Error(`${file}: ${have} bytes, but the journal says ${size} were committed`);
