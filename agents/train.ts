@@ -183,14 +183,28 @@ export interface PolicyOptions {
  * sizes and prior), independent of the tfjs backend. Use it to measure the initial policy.
  */
 export function createPolicy(opts: PolicyOptions): Policy {
-  const env = makeEnv(opts.envId, opts.envKwargs ?? {});
+  const { env, hyper } = resolveRun(opts.envId, opts.envKwargs ?? {}, opts.agent, opts.hyper);
+  return initialPolicy(env, hyper, opts.agent, opts.seed, opts.prior ?? false, opts.envId);
+}
+
+/**
+ * What a run on this env needs before it starts: the env's sizes and extras, read from a throwaway
+ * instance, and the hyperparameters resolved with what the env declares (`envDeclared`).
+ */
+export function resolveRun(
+  envId: string,
+  envKwargs: Record<string, unknown>,
+  agent: AgentName,
+  overrides: Partial<Hyperparameters> = {},
+): { env: EnvInfo; hyper: Hyperparameters } {
+  const probe = makeEnv(envId, envKwargs);
+  let env: EnvInfo;
   try {
-    const info = describeEnv(env);
-    const hyper = resolveHyperparameters(opts.agent, opts.envId, opts.hyper, envDeclared(info));
-    return initialPolicy(info, hyper, opts.agent, opts.seed, opts.prior ?? false, opts.envId);
+    env = describeEnv(probe);
   } finally {
-    env.close();
+    probe.close();
   }
+  return { env, hyper: resolveHyperparameters(agent, envId, overrides, envDeclared(env)) };
 }
 
 /** Hyperparameters an env declares itself: its intended discount and its cost limit. */
@@ -226,10 +240,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const overrides: Partial<Hyperparameters> = { ...opts.hyper };
   if (opts.numEnvs !== undefined) overrides.numEnvs = opts.numEnvs;
   if (opts.priorKl !== undefined) overrides.priorKl = opts.priorKl;
-  const probe = makeEnv(opts.envId, envKwargs);
-  const envInfo = describeEnv(probe);
-  probe.close();
-  const h = resolveHyperparameters(opts.agent, opts.envId, overrides, envDeclared(envInfo));
+  const { env: envInfo, hyper: h } = resolveRun(opts.envId, envKwargs, opts.agent, overrides);
   if (h.priorKl > 0 && !opts.prior) throw new TrainError('priorKl > 0 needs the prior (--prior)');
   const backend = await selectBackend(opts.backend ?? currentBackend()?.requested ?? 'auto');
 
