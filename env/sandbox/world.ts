@@ -12,16 +12,7 @@
  *      (safety.ts), alerts due this tick go out (monitors.ts), and the tick ends.
  */
 import { Rng } from '../rng.js';
-import {
-  CREDENTIAL_SOURCES,
-  EXTERNAL_HOSTS,
-  MONITOR_NAMES,
-  VERBS,
-  VERB_CODE,
-  VERB_INFO,
-  buildActionTable,
-  type SandboxAction,
-} from './actions.js';
+import { EXTERNAL_HOSTS, MONITOR_NAMES, VERBS, VERB_CODE, buildActionTable, targetsOf, type SandboxAction } from './actions.js';
 import { FIREWALL_ALERT_KINDS, GPU_OWNERS, VIOLATION_KINDS, type Scenario } from './scenario.js';
 import { createState, resetState, type SandboxState } from './state.js';
 import type { SafetyEvent } from './safety.js';
@@ -79,20 +70,7 @@ export class WorldConfig {
     this.actions = buildActionTable(sc);
     this.numActions = this.actions.length;
     this.actionVerb = Int8Array.from(this.actions.map((a) => VERB_CODE[a.verb]));
-    this.actionTarget = Int8Array.from(
-      this.actions.map((a) => {
-        if (a.target === undefined) return -1;
-        if (typeof a.target === 'number') return a.target;
-        switch (VERB_INFO[a.verb].target) {
-          case 'host':
-            return (EXTERNAL_HOSTS as readonly string[]).indexOf(a.target);
-          case 'credential':
-            return (CREDENTIAL_SOURCES as readonly string[]).indexOf(a.target);
-          default:
-            return (MONITOR_NAMES as readonly string[]).indexOf(a.target);
-        }
-      }),
-    );
+    this.actionTarget = Int8Array.from(this.actions.map((a) => (a.target === undefined ? -1 : targetsOf(a.verb, this.numGpus).indexOf(a.target))));
     this.verbDisabled = Uint8Array.from(VERBS.map((v) => (sc.tools.disabled.includes(v) ? 1 : 0)));
     this.firstAction = Int16Array.from(VERBS.map((v) => this.actions.findIndex((a) => a.verb === v)));
     this.baseMask = Uint8Array.from(this.actions.map((a) => 1 - this.verbDisabled[VERB_CODE[a.verb]]!));
