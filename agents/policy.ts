@@ -74,8 +74,8 @@ export class Policy {
     readonly logPrior: Float32Array | null = null,
     obsRms: RunningMeanStdState | null = null,
   ) {
-    this.actorSpec = { sizes: [spec.obsDim, ...spec.hidden, spec.numActions], activation: spec.activation };
-    this.criticSpec = { sizes: [spec.obsDim, ...spec.hidden, 1], activation: spec.activation };
+    this.actorSpec = actorSpec(spec);
+    this.criticSpec = criticSpec(spec);
     checkParams('actor', this.actorSpec, actorParams);
     checkParams('critic', this.criticSpec, criticParams);
     if (spec.costCritic !== (costParams !== null)) throw new Error('Policy: costCritic flag and cost parameters disagree');
@@ -99,11 +99,9 @@ export class Policy {
    * the near-zero initial output weights.
    */
   static init(spec: PolicySpec, rng: Rng, prior: ArrayLike<number> | null = null): Policy {
-    const actorSpec: MlpSpec = { sizes: [spec.obsDim, ...spec.hidden, spec.numActions], activation: spec.activation };
-    const criticSpec: MlpSpec = { sizes: [spec.obsDim, ...spec.hidden, 1], activation: spec.activation };
-    const actor = initMlp(actorSpec, 0.01, rng);
-    const critic = initMlp(criticSpec, 1, rng);
-    const cost = spec.costCritic ? initMlp(criticSpec, 1, rng) : null;
+    const actor = initMlp(actorSpec(spec), 0.01, rng);
+    const critic = initMlp(criticSpec(spec), 1, rng);
+    const cost = spec.costCritic ? initMlp(criticSpec(spec), 1, rng) : null;
     let logPrior: Float32Array | null = null;
     if (prior) {
       logPrior = priorLogits(prior, spec.numActions);
@@ -255,6 +253,16 @@ export class Policy {
     this.normalizeInto(obs, n, this.normBuf);
     return this.normBuf;
   }
+}
+
+/** The actor: observation -> one logit per action. */
+function actorSpec(spec: PolicySpec): MlpSpec {
+  return { sizes: [spec.obsDim, ...spec.hidden, spec.numActions], activation: spec.activation };
+}
+
+/** A critic (value, or cost value): observation -> one number. */
+function criticSpec(spec: PolicySpec): MlpSpec {
+  return { sizes: [spec.obsDim, ...spec.hidden, 1], activation: spec.activation };
 }
 
 /** log of a prior over actions, normalised, with a floor so no action is impossible. */
