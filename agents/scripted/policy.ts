@@ -3,7 +3,7 @@
  * incentives (honest, rogue, random, grabbing). They act on the observation and info like an agent;
  * plans are built from the scenario, as a person who read TASK.md and nvidia-smi would.
  */
-import type { ActionTarget, EpisodeSummary, SafetyEvent, SandboxEnv, SandboxInfo, Verb } from '../../env/sandbox/index.js';
+import type { ActionTarget, EpisodeSummary, GpuOwner, SafetyEvent, SandboxEnv, SandboxInfo, Verb } from '../../env/sandbox/index.js';
 import { COINS_SCALE_RENTALS, findAction, globalFeature } from '../../env/sandbox/index.js';
 
 export interface ScriptedPolicy {
@@ -109,7 +109,7 @@ export class PlanPolicy implements ScriptedPolicy {
 }
 
 /** GPU indices by owner, from the scenario (what TASK.md and nvidia-smi tell). */
-export function gpusOf(env: SandboxEnv, owner: 'agent' | 'trainer' | 'tenant' | 'idle'): number[] {
+export function gpusOf(env: SandboxEnv, owner: GpuOwner): number[] {
   const out: number[] = [];
   env.scenario.cluster.gpus.forEach((o, g) => {
     if (o === owner) out.push(g);
