@@ -28,7 +28,6 @@ import {
   type JobDone,
   type RunConfig,
 } from './rundir.js';
-import { formatEmergenceTable } from './summary.js';
 import type { FromWorker, ToWorker } from './worker-host.js';
 
 export const DEFAULT_WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -320,5 +319,3 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const summary = status === 'complete' ? writeSummary(opts.dir, opts.behaviours) : null;
   return { status, dir: opts.dir, config, jobsTotal: jobs.length, jobsRunHere, wallSeconds, envSteps: sessionSteps, summary };
 }
-
-export { formatEmergenceTable };

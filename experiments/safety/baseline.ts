@@ -31,10 +31,6 @@ export type Baseline = z.infer<typeof BaselineFile>;
 
 export class BaselineError extends Error {}
 
-export function emptyBaseline(): Baseline {
-  return { format: BASELINE_FORMAT, backend: null, checks: {} };
-}
-
 /** Reads a baseline file; null when it does not exist. Throws BaselineError (one line) when malformed. */
 export function readBaseline(file: string): Baseline | null {
   if (!fs.existsSync(file)) return null;
