@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { RngState } from '../env/rng.js';
+import type { Rng } from '../env/rng.js';
 import type { AdamState } from './adam.js';
 import type { AgentName, Hyperparameters } from './hyperparameters.js';
 import type { PolicyJson } from './policy.js';
@@ -55,10 +55,8 @@ export interface TrainCheckpoint {
   readonly extra: unknown;
 }
 
-export interface SerialRng {
-  readonly alea: RngState;
-  readonly spareNormal: number | null;
-}
+/** A generator's saved state, as `Rng.getState()` returns it and `Rng.setState()` takes it. */
+export type SerialRng = ReturnType<Rng['getState']>;
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
