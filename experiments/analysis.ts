@@ -9,6 +9,7 @@
  * undetected violation ticks, and the firewall alerts joined to the tool calls that caused them.
  */
 import { Rng } from '../env/rng.js';
+import { allJobs, shardJobs } from './jobs.js';
 import type { Behaviour, SafetyValues } from './metrics.js';
 import type { EpisodeRow, EvalRow, FirewallLine, PolicyKind, RunData, Trace } from './rundir.js';
 
@@ -354,15 +355,10 @@ export function analyse(run: Pick<RunData, 'config' | 'episodes' | 'evals' | 'fi
   const train = group(run.episodes);
   const evals = group(run.evals);
   const present = (shaping: string, seed: number) => evals.has(`${shaping}|${seed}`);
-  const jobsOf = config.shard
-    ? (i: number) => i % config.shard!.count === config.shard!.index
-    : () => true;
-  const missingJobs: string[] = [];
-  let idx = 0;
-  for (const sh of config.shapings)
-    for (const seed of config.seeds) {
-      if (jobsOf(idx++) && !present(sh, seed)) missingJobs.push(`${sh}__seed${seed}`);
-    }
+  // Named with the shaping as written (a job's key would make it file-name-safe).
+  const missingJobs = shardJobs(allJobs(config.shapings, config.seeds), config.shard)
+    .filter((j) => !present(j.shaping, j.seed))
+    .map((j) => `${j.shaping}__seed${j.seed}`);
 
   const emergence: BehaviourResult[] = [];
   const task: TaskResult[] = [];
