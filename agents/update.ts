@@ -63,6 +63,7 @@ class HostBatch {
 }
 
 const host = new HostBatch();
+const APPROX_KL = LOSS_STATS.indexOf('approxKl');
 
 export type { LossStats } from './gradients.js';
 
@@ -109,7 +110,7 @@ export function runEpochs(
     let epochKl = 0;
     for (let m = 0; m < epochStats.length; m++) {
       for (let s = 0; s < k; s++) totals[s]! += values[m * k + s]!;
-      epochKl += values[m * k + 3]!;
+      epochKl += values[m * k + APPROX_KL]!;
     }
     counted += epochStats.length;
     epochsRun++;
