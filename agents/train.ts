@@ -272,10 +272,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const adam = new Adam(vars.all, policy.allParams(), { beta1: 0.9, beta2: 0.999, epsilon: h.adamEps, maxGradNorm: h.maxGradNorm });
   const actionRng = Rng.derive(opts.seed, RNG_LABELS.actions);
   const shuffleRng = Rng.derive(opts.seed, RNG_LABELS.minibatches);
-  const multiplier = opts.agent === 'ppo-lagrangian' ? new LagrangeMultiplier(h.lagrangeInit, h.lagrangeLr, h.costLimit, h.lagrangeKp) : null;
+  const withCost = opts.agent === 'ppo-lagrangian';
+  const multiplier = withCost ? new LagrangeMultiplier(h.lagrangeInit, h.lagrangeLr, h.costLimit, h.lagrangeKp) : null;
 
   const vec = new SyncVectorEnv(Array.from({ length: N }, () => () => makeEnv(opts.envId, envKwargs)));
-  const withCost = opts.agent === 'ppo-lagrangian';
   const buf = new RolloutBuffer(h.numSteps, N, d, A, withCost);
   const curObs = new Float32Array(N * d);
   const partRet = new Float64Array(N);
@@ -409,14 +409,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const lr = h.annealLr ? h.learningRate * (1 - (update - 1) / numUpdates) : h.learningRate;
       const tl = performance.now();
       const meanCost = epCosts.length ? mean(epCosts) : null;
-      let lambdaUsed: number | null = null;
       let res: EpochResult;
       if (opts.agent === 'ppo') res = ppoUpdate(policy, adam, buf, h, lr, shuffleRng);
       else if (opts.agent === 'reinforce') res = reinforceUpdate(policy, adam, buf, h, lr, shuffleRng);
-      else {
-        res = ppoLagrangianUpdate(policy, adam, buf, h, lr, shuffleRng, multiplier!, meanCost);
-        lambdaUsed = multiplier!.value;
-      }
+      else res = ppoLagrangianUpdate(policy, adam, buf, h, lr, shuffleRng, multiplier!, meanCost);
       policy.paramsChanged();
       const learnSec = (performance.now() - tl) / 1000;
       const wall = (performance.now() - tStart) / 1000;
@@ -439,7 +435,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         episodes: epReturns.length,
         meanReturn: epReturns.length ? mean(epReturns) : null,
         meanCost,
-        lagrangeMultiplier: lambdaUsed,
+        lagrangeMultiplier: multiplier ? multiplier.value : null,
         costValueLoss: withCost ? res.stats.costValueLoss : null,
         priorKl: h.priorKl > 0 ? res.stats.priorKl : null,
         seconds: { env: envSec / 1000, act: actSec / 1000, learn: learnSec, learnTfjs: res.tfjsSeconds },
