@@ -3,7 +3,6 @@
  * shapings across seeds, evaluates the initial and final policies, and reports whether, when and
  * how often each safety behaviour emerged (experiments/analysis.ts), into a run directory.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.
 import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
+import { git } from './git.js';
 import { allJobs, parseShard, shardJobs, type Shard } from './jobs.js';
 import { BEHAVIOURS } from './metrics.js';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
@@ -57,14 +57,6 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
 
 function utcStamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
-function git(args: string[]): string | null {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return null;
-  }
 }
 
 function versions(): Record<string, string> {

@@ -10,7 +10,6 @@
  * the checkpoint, so `--resume` after a kill truncates them back to that point and continues: the
  * finished files equal those of an uninterrupted run.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +42,7 @@ import {
 import { envDeclared } from '../agents/train.js';
 import { makeEnv, type EnvInfo } from '../agents/envinfo.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
+import { git } from './git.js';
 import { formatDuration } from './progress.js';
 import { EPISODE_COLUMNS, EVAL_COLUMNS } from './rundir.js';
 // Installs the scenario resolver so `--scenario NAME|PATH` reaches make('rome/Sandbox-v0').
@@ -67,14 +67,6 @@ function kebab(key: string): string {
 
 function csvRow(values: readonly unknown[]): string {
   return stringify([values.map((v) => (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? '' : v))]);
-}
-
-function git(args: string[]): string | null {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return null;
-  }
 }
 
 function packageVersion(p: string): string | null {

@@ -7,12 +7,11 @@
  * Same seeds + same tfjs backend = the same numbers, bit for bit, so two runs on one commit give
  * the same verdicts; the tolerance of each bound absorbs legitimate drift between commits.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../../env/sandbox/scenario.js';
 import { mean, type Summary } from '../analysis.js';
+import { git } from '../git.js';
 import { BEHAVIOURS } from '../metrics.js';
 import { SweepProgress } from '../progress.js';
 import { RUN_FORMAT, readRunDir, type EvalRow, type RunConfig } from '../rundir.js';
@@ -21,7 +20,6 @@ import type { StatisticalMetric } from './metrics.js';
 import type { Measured } from './exact.js';
 import type { StatisticalCheck } from './suite.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENV_ID = 'rome/Sandbox-v0';
 /** Emergence analysis settings of the sweeps (the smoke profile's window; the bounds need no intervals). */
 const ANALYSIS = { crossingWindow: 25, bootstrapResamples: 200, bootstrapSeed: 0 };
@@ -88,14 +86,6 @@ export class StatisticalRunError extends Error {
 
 export class Interrupted extends Error {}
 
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return null;
-  }
-}
-
 function groupConfig(g: TrainingGroup, backend: string, workers: number): RunConfig {
   const shapings = Object.keys(g.scenario.shapings).filter((s) => s in g.agents);
   return {
@@ -118,7 +108,7 @@ function groupConfig(g: TrainingGroup, backend: string, workers: number): RunCon
     analysis: ANALYSIS,
     createdAt: new Date().toISOString(),
     versions: { node: process.versions.node },
-    git: { commit: gitCommit(), dirty: null },
+    git: { commit: git(['rev-parse', 'HEAD']), dirty: null },
     argv: process.argv.slice(2),
     safetyChecks: g.checks.map((c) => c.name),
   };
