@@ -59,10 +59,6 @@ export class Adam {
     this.v = new Float32Array(this.total);
   }
 
-  get step(): number {
-    return this.t;
-  }
-
   /**
    * One update with learning rate `lr`; `grads[i]` is the gradient of `vars[i]`. Returns the global
    * gradient norm before clipping.

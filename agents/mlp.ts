@@ -16,11 +16,6 @@ export interface MlpSpec {
   readonly activation: Activation;
 }
 
-/** Number of parameter arrays (a weight and a bias per layer). */
-export function paramCount(spec: MlpSpec): number {
-  return 2 * (spec.sizes.length - 1);
-}
-
 export function paramShapes(spec: MlpSpec): number[][] {
   const shapes: number[][] = [];
   for (let l = 0; l + 1 < spec.sizes.length; l++) {
