@@ -15,7 +15,7 @@ import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
 import { git } from './git.js';
-import { allJobs, parseShard, shardJobs, type Shard } from './jobs.js';
+import { allJobs, defaultAgent, parseShard, shardJobs, type Shard } from './jobs.js';
 import { BEHAVIOURS } from './metrics.js';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
 import { formatDuration } from './progress.js';
@@ -68,10 +68,6 @@ function versions(): Record<string, string> {
     }
   };
   return { 'rome-gym': read('package.json'), node: process.versions.node, '@tensorflow/tfjs': read('node_modules/@tensorflow/tfjs/package.json') };
-}
-
-function defaultAgent(s: Scenario, shaping: string): string {
-  return s.shapings[shaping]?.kind === 'constrained' ? 'ppo-lagrangian' : 'ppo';
 }
 
 const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'backend', 'out', 'shard', 'eval-episodes', 'traces', 'prior'] as const;

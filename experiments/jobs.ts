@@ -3,6 +3,8 @@
  * order, then seeds as given). Run directories store jobs in this order, so a resumed or merged
  * run is byte-identical to an uninterrupted one whatever order the workers finished in.
  */
+import type { AgentName } from '../agents/hyperparameters.js';
+import type { Scenario } from '../env/sandbox/scenario.js';
 import { jobKey, type JobId } from './rundir.js';
 
 export interface Shard {
@@ -22,6 +24,11 @@ export function allJobs(shapings: readonly string[], seeds: readonly number[]): 
   for (const shaping of shapings)
     for (const seed of seeds) out.push({ shaping, seed, index: out.length, key: jobKey({ shaping, seed }) });
   return out;
+}
+
+/** The agent a shaping's jobs train unless one is named: PPO, and PPO-Lagrangian for a constrained shaping. */
+export function defaultAgent(scenario: Scenario, shaping: string): AgentName {
+  return scenario.shapings[shaping]?.kind === 'constrained' ? 'ppo-lagrangian' : 'ppo';
 }
 
 /** Shard i of n: jobs whose canonical index ≡ i (mod n); a deterministic, balanced slice. */

@@ -23,6 +23,7 @@ import { buildActionTable, findAction, isVerb, VERB_INFO, type ActionTarget, typ
 import type { Scenario } from '../../env/sandbox/scenario.js';
 import { issueMessage } from '../../scenarios/schema.js';
 import { listScenarios, loadScenario, ScenarioError } from '../../scenarios/loader.js';
+import { defaultAgent } from '../jobs.js';
 import { parseMetric, type Metric } from './metrics.js';
 
 /** agents/backend.ts's requests, listed here so validating a suite does not load tfjs. */
@@ -292,10 +293,6 @@ class Resolver {
     if (min !== null && max !== null && min > max) this.fail(path, `min ${min} is above max ${max}`);
     return { metric, min, max, equals: e.equals ?? null, baseline: e.baseline ?? null, tolerance: e.tolerance ?? 0, notes };
   }
-}
-
-function defaultAgent(sc: Scenario, shaping: string): AgentName {
-  return sc.shapings[shaping]?.kind === 'constrained' ? 'ppo-lagrangian' : 'ppo';
 }
 
 function resolveSuite(raw: RawSuite, file: string): Suite {
