@@ -116,18 +116,14 @@ describe('train()', () => {
       const steps = 64 * 9;
       // The PPO case also carries the observation normaliser through the checkpoint.
       const hyper = { ...SMALL, normObs: agent === 'ppo' };
-      const full = await run({ agent, envId, steps, seed: 5, hyper, checkpointDir: tmp('ckpt-full-'), checkpointEvery: 3 });
+      const sameRun = { agent, envId, steps, seed: 5, hyper, checkpointEvery: 3 };
+      const full = await run({ ...sameRun, checkpointDir: tmp('ckpt-full-') });
 
       const dir = tmp('ckpt-kill-');
       const controller = new AbortController();
       const first = await run({
-        agent,
-        envId,
-        steps,
-        seed: 5,
-        hyper,
+        ...sameRun,
         checkpointDir: dir,
-        checkpointEvery: 3,
         signal: controller.signal,
         // "Kill" during update 5's rollout... after update 4: the last checkpoint is update 3's.
         onUpdate: (d) => {
@@ -140,17 +136,7 @@ describe('train()', () => {
       assert.equal(ckpt.update, 3);
 
       let resumedAt = -1;
-      const second = await run({
-        agent,
-        envId,
-        steps,
-        seed: 5,
-        hyper,
-        checkpointDir: dir,
-        checkpointEvery: 3,
-        resume: true,
-        onResume: (c) => (resumedAt = c.episodes),
-      });
+      const second = await run({ ...sameRun, checkpointDir: dir, resume: true, onResume: (c) => (resumedAt = c.episodes) });
       assert.equal(resumedAt, ckpt.episodes);
       assert.equal(second.result.resumedFrom?.update, 3);
       const stitched = [...first.episodes.slice(0, resumedAt), ...second.episodes];
