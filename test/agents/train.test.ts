@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../agents/backend.js';
 import { readCheckpoint } from '../../agents/checkpoint.js';
+import { f32ToBase64 } from '../../agents/policy.js';
 import { createPolicy, train, type EpisodeRecord, type TrainOptions, type UpdateDiagnostics } from '../../agents/train.js';
 import { COSTLY_SHORTCUT_ID } from './constrained_env.js';
 import '../../scenarios/loader.js';
@@ -39,8 +40,7 @@ async function run(opts: Partial<TrainOptions> & Pick<TrainOptions, 'agent' | 's
 
 /** The parts of an episode record that are data (info objects of CartPole are empty). */
 const rows = (eps: EpisodeRecord[]) => eps.map((e) => [e.episode, e.envSteps, e.return, e.length, e.cost].join(','));
-const params = (p: { actorParams: Float32Array[]; criticParams: Float32Array[] }) =>
-  [...p.actorParams, ...p.criticParams].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')).join('|');
+const params = (p: { actorParams: Float32Array[]; criticParams: Float32Array[] }) => [...p.actorParams, ...p.criticParams].map(f32ToBase64).join('|');
 
 describe('train()', () => {
   before(async () => {
