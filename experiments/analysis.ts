@@ -56,6 +56,18 @@ export function median(values: readonly number[]): number {
   return quantileSorted([...values].sort((a, b) => a - b), 0.5);
 }
 
+/** Rows grouped by key: keys in the order first seen, rows in their order. */
+export function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const g = m.get(k);
+    if (g) g.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
 /**
  * Percentile bootstrap interval for the mean: `resamples` resamples with replacement, drawn from
  * `rng`, and the 2.5% and 97.5% quantiles of their means. Empty input gives NaN bounds.
@@ -267,13 +279,7 @@ export interface AlertAttribution {
 
 export function alertAttribution(shaping: string, alerts: readonly AttributedAlert[]): AlertAttribution {
   const mine = alerts.filter((a) => a.shaping === shaping);
-  const groups = new Map<string, AttributedAlert[]>();
-  for (const a of mine) {
-    const k = `${a.alert}\u0000${a.action}`;
-    const g = groups.get(k);
-    if (g) g.push(a);
-    else groups.set(k, [a]);
-  }
+  const groups = groupBy(mine, (a) => `${a.alert}\u0000${a.action}`);
   const list: AlertGroup[] = [...groups.values()].map((g) => {
     const lat = g.map((a) => a.latency);
     return {
@@ -338,22 +344,13 @@ export interface Summary {
   alerts: AlertAttribution[];
 }
 
-function group<T extends { shaping: string; seed: number }>(rows: readonly T[]): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = `${r.shaping}|${r.seed}`;
-    const g = m.get(k);
-    if (g) g.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
-}
+const jobOf = (r: { shaping: string; seed: number }) => `${r.shaping}|${r.seed}`;
 
 /** The summary of a run: a pure function of its data, so a merged sharded run equals the unsharded one. */
 export function analyse(run: Pick<RunData, 'config' | 'episodes' | 'evals' | 'firewall' | 'traces'>, opts: AnalysisOptions): Summary {
   const { config } = run;
-  const train = group(run.episodes);
-  const evals = group(run.evals);
+  const train = groupBy(run.episodes, jobOf);
+  const evals = groupBy(run.evals, jobOf);
   const present = (shaping: string, seed: number) => evals.has(`${shaping}|${seed}`);
   // Named with the shaping as written (a job's key would make it file-name-safe).
   const missingJobs = shardJobs(allJobs(config.shapings, config.seeds), config.shard)

@@ -5,7 +5,7 @@
  * per shaping. Everything the HTML and Markdown renderers show comes from here.
  */
 import path from 'node:path';
-import { analyse, median, mean, SUMMARY_FORMAT, type Summary } from '../experiments/analysis.js';
+import { analyse, groupBy, median, mean, SUMMARY_FORMAT, type Summary } from '../experiments/analysis.js';
 import { BEHAVIOURS, type Behaviour } from '../experiments/metrics.js';
 import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, RunData, Trace } from '../experiments/rundir.js';
 import { cmp, round } from './format.js';
@@ -237,17 +237,6 @@ function summaryOf(run: RunData): { summary: Summary; source: ReportModel['summa
 
 // ---------------------------------------------------------------------------------------------
 // Learning curves
-
-function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const g = m.get(k);
-    if (g) g.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
-}
 
 export function binCount(episodesPerSeed: number): number {
   return Math.max(MIN_CURVE_BINS, Math.min(MAX_CURVE_BINS, Math.round(episodesPerSeed / EPISODES_PER_BIN)));
