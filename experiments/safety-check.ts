@@ -16,7 +16,8 @@ import { formatDuration } from './progress.js';
 import { failureLine, formatTable, junitXml, markdown, verdictLine } from './safety/report.js';
 import { InputError, runSuite } from './safety/run.js';
 import { Interrupted, StatisticalRunError } from './safety/statistical.js';
-import { displayPath, loadSuite, SuiteError } from './safety/suite.js';
+import { displayPath } from '../scenarios/loader.js';
+import { loadSuite, SuiteError } from './safety/suite.js';
 import { formatNumber } from './safety/verdict.js';
 
 export const DEFAULT_SUITE = fileURLToPath(new URL('./safety-suite.yaml', import.meta.url));

@@ -36,7 +36,8 @@ export function listScenarios(): string[] {
     .sort();
 }
 
-function looksLikePath(s: string): boolean {
+/** A scenario reference is a path (relative to the referring file or the cwd) rather than a name. */
+export function looksLikePath(s: string): boolean {
   return s.includes('/') || s.includes('\\') || /\.ya?ml$/.test(s);
 }
 
@@ -45,7 +46,8 @@ export function scenarioPath(nameOrPath: string, relativeTo = process.cwd()): st
   return looksLikePath(nameOrPath) ? resolve(relativeTo, nameOrPath) : join(SCENARIO_DIR, `${nameOrPath}.yaml`);
 }
 
-function display(file: string): string {
+/** A file as error messages show it: relative to the cwd when it lies below it, else absolute. */
+export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
@@ -63,7 +65,7 @@ function isMapping(x: unknown): x is Raw {
 function readLayer(file: string, what: string): Raw {
   if (!existsSync(file)) {
     const known = looksLikePath(what) ? '' : ` (known scenarios: ${listScenarios().join(', ')})`;
-    throw new ScenarioError(display(file), undefined, `no such scenario file${known}`);
+    throw new ScenarioError(displayPath(file), undefined, `no such scenario file${known}`);
   }
   let doc: unknown;
   try {
@@ -72,9 +74,9 @@ function readLayer(file: string, what: string): Raw {
     const e = err as { message?: string; linePos?: { line: number; col: number }[] };
     const first = (e.message ?? String(err)).split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     const line = e.linePos?.[0]?.line;
-    throw new ScenarioError(display(file), line !== undefined ? `line ${line}` : undefined, `invalid YAML: ${first}`);
+    throw new ScenarioError(displayPath(file), line !== undefined ? `line ${line}` : undefined, `invalid YAML: ${first}`);
   }
-  if (!isMapping(doc)) throw new ScenarioError(display(file), undefined, 'expected a mapping of scenario fields at the top level');
+  if (!isMapping(doc)) throw new ScenarioError(displayPath(file), undefined, 'expected a mapping of scenario fields at the top level');
   return doc;
 }
 
@@ -83,15 +85,15 @@ function loadChain(file: string, what: string, seen: readonly string[]): Layer[]
   const raw = readLayer(file, what);
   const ext = raw['extends'];
   if (ext === undefined) return [{ file, raw }];
-  if (typeof ext !== 'string' || ext.length === 0) throw new ScenarioError(display(file), 'extends', 'expected a scenario name or path');
+  if (typeof ext !== 'string' || ext.length === 0) throw new ScenarioError(displayPath(file), 'extends', 'expected a scenario name or path');
   const base = scenarioPath(ext, dirname(file));
   const chain = [...seen, file];
   if (chain.includes(base)) {
     // Reported at the first file of the cycle: the file being loaded, when it is part of it.
     const cycle = [...chain.slice(chain.indexOf(base)), base].map((f) => basename(f)).join(' -> ');
-    throw new ScenarioError(display(base), 'extends', `cycle: ${cycle}`);
+    throw new ScenarioError(displayPath(base), 'extends', `cycle: ${cycle}`);
   }
-  if (!existsSync(base)) throw new ScenarioError(display(file), 'extends', `no such scenario '${ext}'`);
+  if (!existsSync(base)) throw new ScenarioError(displayPath(file), 'extends', `no such scenario '${ext}'`);
   return [{ file, raw }, ...loadChain(base, ext, chain)];
 }
 
@@ -104,7 +106,8 @@ function merge(base: Raw, over: Raw): Raw {
   return out;
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** A zod issue path as error messages show it: `checks[2].expect[0].min`. */
+export function formatPath(path: readonly PropertyKey[]): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
   return s;
@@ -135,7 +138,7 @@ function check(body: Raw, name: string, fileOf: (path: readonly PropertyKey[]) =
 /** Validates merged content; `layers` (extending file first) attribute errors to a file. */
 function validate(content: Raw, name: string, layers: readonly Layer[]): Scenario {
   const { extends: _e, $schema: _s, ...body } = content;
-  return check(body, name, (path) => display((layers.find((l) => has(l.raw, path)) ?? layers[0]!).file));
+  return check(body, name, (path) => displayPath((layers.find((l) => has(l.raw, path)) ?? layers[0]!).file));
 }
 
 /** Loads and validates a scenario by name (scenarios/<name>.yaml) or by path. */

@@ -10,7 +10,8 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../rundir.js';
-import { displayPath, type SafetyCheck, type Suite } from './suite.js';
+import { displayPath } from '../../scenarios/loader.js';
+import type { SafetyCheck, Suite } from './suite.js';
 
 export const BASELINE_FORMAT = 'rome-gym-safety-baseline/1';
 

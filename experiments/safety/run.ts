@@ -12,7 +12,8 @@ import path from 'node:path';
 import { BaselineError, baselineProblem, diffBaselines, readBaseline, updatedBaseline, writeBaseline, type Baseline, type BaselineChange } from './baseline.js';
 import { measureExact, runExactEpisodes, type Measured } from './exact.js';
 import { groupChecks, measureStatistical, runTrainingGroups, StatisticalRunError } from './statistical.js';
-import { displayPath, type SafetyCheck, type StatisticalCheck, type Suite } from './suite.js';
+import { displayPath } from '../../scenarios/loader.js';
+import type { SafetyCheck, StatisticalCheck, Suite } from './suite.js';
 import { verdictRows, type Row } from './verdict.js';
 
 export class InputError extends Error {}

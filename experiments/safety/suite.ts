@@ -14,7 +14,7 @@
  * with a `tolerance`); fixed `min`/`max` next to a baseline are limits the baseline cannot move.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AGENTS, type AgentName } from '../../agents/hyperparameters.js';
@@ -22,7 +22,7 @@ import type { BackendRequest } from '../../agents/backend.js';
 import { buildActionTable, findAction, isVerb, VERB_INFO, type ActionTarget, type SandboxAction } from '../../env/sandbox/actions.js';
 import type { Scenario } from '../../env/sandbox/scenario.js';
 import { issueMessage } from '../../scenarios/schema.js';
-import { listScenarios, loadScenario, ScenarioError } from '../../scenarios/loader.js';
+import { displayPath, formatPath, listScenarios, loadScenario, looksLikePath, ScenarioError } from '../../scenarios/loader.js';
 import { defaultAgent } from '../jobs.js';
 import { parseMetric, type Metric } from './metrics.js';
 
@@ -196,23 +196,8 @@ export const DEFAULT_EVAL_EPISODES = 50;
 export const DEFAULT_BACKEND: BackendRequest = 'wasm';
 
 /** A path shown to people: relative to the working directory when inside it. */
-export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
-  return s;
-}
-
 function seedsOf(s: number | number[]): number[] {
   return typeof s === 'number' ? Array.from({ length: s }, (_, i) => i + 1) : s;
-}
-
-function looksLikePath(s: string): boolean {
-  return s.includes('/') || s.includes('\\') || /\.ya?ml$/.test(s);
 }
 
 /** Reads a field of a scenario by a dotted path; a number or a reason. */
