@@ -10,10 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, selectBackend } from '../agents/backend.js';
-import { resolveHyperparameters, type Hyperparameters } from '../agents/hyperparameters.js';
+import type { Hyperparameters } from '../agents/hyperparameters.js';
 import { tfForward, initMlp, paramShapes, type MlpSpec } from '../agents/mlp.js';
-import { train, envDeclared } from '../agents/train.js';
-import { describeEnv, makeEnv } from '../agents/envinfo.js';
+import { resolveRun, train } from '../agents/train.js';
 import { Rng } from '../env/rng.js';
 import { median } from '../experiments/analysis.js';
 import type { BenchMetric, BenchSection } from './section.js';
@@ -109,10 +108,7 @@ export const section: BenchSection = {
     const out: BenchMetric[] = [];
     const runs = Math.max(1, Math.min(ctx.repeats, 3));
     for (const c of CASES) {
-      const probe = makeEnv(c.envId, c.envKwargs);
-      const info = describeEnv(probe);
-      probe.close();
-      const h = resolveHyperparameters('ppo', c.envId, {}, envDeclared(info));
+      const { env: info, hyper: h } = resolveRun(c.envId, c.envKwargs, 'ppo');
       const steps = ctx.quick ? 4 * h.numEnvs * h.numSteps : c.key === 'cartpole' ? 25_600 : 40_960;
       ctx.log(`${c.key}: ${runs} PPO runs of ${steps} env steps on ${be}`);
       const figs: RunFigures[] = [];
