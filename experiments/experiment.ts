@@ -13,6 +13,7 @@ import { AGENTS, BACKEND_REQUESTS } from '../agents/index.js';
 import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.js';
 import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
+import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
 import { git } from './git.js';
 import { allJobs, defaultAgent, parseShard, shardJobs, type Shard } from './jobs.js';
@@ -24,7 +25,6 @@ import { formatEmergenceTable } from './summary.js';
 import { runSweep, SweepError } from './sweep.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ENV_ID = 'rome/Sandbox-v0';
 
 function usage(msg: string): never {
   throw new UsageError(msg);
@@ -162,7 +162,7 @@ async function main(): Promise<number> {
   config = {
     format: RUN_FORMAT,
     scenario: { name: scenario.name, source: isPath ? path.resolve(name) : null, resolved: scenario },
-    envId: ENV_ID,
+    envId: SANDBOX_ENV_ID,
     shapings,
     seeds,
     agent: argv.agent ?? 'auto',

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Scenario } from '../../env/sandbox/scenario.js';
+import { SANDBOX_ENV_ID } from '../../env/sandbox/index.js';
 import { mean, type Summary } from '../analysis.js';
 import { git } from '../git.js';
 import { BEHAVIOURS } from '../metrics.js';
@@ -20,7 +21,6 @@ import type { StatisticalMetric } from './metrics.js';
 import type { Measured } from './exact.js';
 import type { StatisticalCheck } from './suite.js';
 
-const ENV_ID = 'rome/Sandbox-v0';
 /** Emergence analysis settings of the sweeps (the smoke profile's window; the bounds need no intervals). */
 const ANALYSIS = { crossingWindow: 25, bootstrapResamples: 200, bootstrapSeed: 0 };
 
@@ -91,7 +91,7 @@ function groupConfig(g: TrainingGroup, backend: string, workers: number): RunCon
   return {
     format: RUN_FORMAT,
     scenario: { name: g.scenario.name, source: null, resolved: g.scenario },
-    envId: ENV_ID,
+    envId: SANDBOX_ENV_ID,
     shapings,
     seeds: [...g.seeds],
     agent: 'auto',
