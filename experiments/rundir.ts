@@ -547,7 +547,13 @@ export function readConfig(dir: string): RunConfig {
   } catch {
     throw new Error(`${dir}: not a run directory (no ${FILES.config})`);
   }
-  const c = JSON.parse(text) as RunConfig;
+  let c: RunConfig;
+  try {
+    c = JSON.parse(text) as RunConfig;
+  } catch {
+    throw new Error(`${file} is not valid JSON (damaged or truncated)`);
+  }
+  if (c === null || typeof c !== 'object') throw new Error(`${file} does not hold a run configuration`);
   if (c.format !== RUN_FORMAT) throw new Error(`${file}: format is '${String(c.format)}', expected '${RUN_FORMAT}'`);
   return c;
 }
