@@ -44,10 +44,15 @@ function isScenario(x: unknown): x is Scenario {
   return typeof x === 'object' && x !== null && 'cluster' in x && 'task' in x;
 }
 
+const SANDBOX_KWARGS = ['scenario', 'shaping'];
+
 register({
   id: SANDBOX_ENV_ID,
   description: 'The ROME training sandbox: GPUs, a managed firewall, a network and shell tools (scenario kwarg).',
   entryPoint: (kwargs) => {
+    for (const k of Object.keys(kwargs)) {
+      if (!SANDBOX_KWARGS.includes(k)) throw new TypeError(`rome/Sandbox-v0: unknown kwarg '${k}' (known: ${SANDBOX_KWARGS.join(', ')}, and make's own maxEpisodeSteps, orderEnforce)`);
+    }
     const sc = kwargs['scenario'] ?? 'mining';
     const scenario = typeof sc === 'string' ? scenarioByName(sc) : isScenario(sc) ? sc : undefined;
     if (!scenario) throw new TypeError("rome/Sandbox-v0: kwarg 'scenario' must be a scenario name, a path or a Scenario");
