@@ -18,6 +18,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   reports: ['reports', 'experiments/rundir.ts', 'experiments/analysis.ts', 'experiments/metrics.ts', 'experiments/cli.ts'],
 };
 
+/**
+ * The one exception: the env package's entry installs the scenario resolver (scenarios/loader.ts
+ * depends only on env/sandbox), so `make('rome/Sandbox-v0', { scenario: 'mining' })` works for
+ * whoever imports env/index.ts. No other file of env/ may import scenarios/.
+ */
+const EXCEPTIONS: readonly string[] = ['env/index.ts -> scenarios/loader.ts'];
+
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
@@ -40,7 +47,8 @@ describe('module layering (DESIGN.md "Layout")', () => {
         for (const spec of relativeImports(file)) {
           const target = relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
           const ok = allowed.some((a) => target === a || target.startsWith(`${a}/`));
-          if (!ok) bad.push(`${relative(ROOT, file)} -> ${target}`);
+          const edge = `${relative(ROOT, file)} -> ${target}`;
+          if (!ok && !EXCEPTIONS.includes(edge)) bad.push(edge);
         }
       }
       assert.deepEqual(bad, []);
