@@ -7,6 +7,7 @@
  * the env's entry point, which rejects the ones it does not know.
  */
 import type { Env, EnvSpec } from './core.js';
+import { OrderEnforcing, TimeLimit } from './wrappers.js';
 
 export interface Registration {
   readonly id: string;
@@ -18,22 +19,8 @@ export interface Registration {
 
 const ID_PATTERN = /^[a-z][a-z0-9_-]*\/[A-Za-z][A-Za-z0-9_]*-v\d+$/;
 const registry = new Map<string, Registration>();
-type TimeLimitFactory = (env: Env, maxEpisodeSteps: number) => Env;
-type WrapperFactory = (env: Env) => Env;
-let timeLimit: TimeLimitFactory | undefined;
-let orderEnforcing: WrapperFactory | undefined;
 
 export class UnknownEnvError extends Error {}
-
-/** Called once by wrappers.ts so the registry need not import the wrappers (no import cycle). */
-export function setTimeLimitFactory(f: TimeLimitFactory): void {
-  timeLimit = f;
-}
-
-/** Likewise for OrderEnforcing. */
-export function setOrderEnforcingFactory(f: WrapperFactory): void {
-  orderEnforcing = f;
-}
 
 export function register(reg: Registration): void {
   if (!ID_PATTERN.test(reg.id)) throw new Error(`register: id '${reg.id}' must look like 'namespace/Name-v0'`);
@@ -67,13 +54,12 @@ export function make(id: string, kwargs: Record<string, unknown> = {}): Env {
     ...(reg.rewardThreshold !== undefined ? { rewardThreshold: reg.rewardThreshold } : {}),
   };
   env.spec = spec;
-  if (!timeLimit || !orderEnforcing) throw new Error('make: wrappers are not loaded; import from env/index.ts');
   if (orderEnforce !== false) {
-    env = orderEnforcing(env);
+    env = new OrderEnforcing(env);
     env.spec = spec;
   }
   if (maxEpisodeSteps === undefined) return env;
-  const wrapped = timeLimit(env, maxEpisodeSteps);
+  const wrapped = new TimeLimit(env, maxEpisodeSteps);
   wrapped.spec = spec;
   return wrapped;
 }

@@ -9,7 +9,6 @@
  * others make the vector env fall back to the generic `step`, which gives the same numbers.
  */
 import type { Env, EnvSpec, Info, ResetArgs, ResetResult, StepResult } from './core.js';
-import { setOrderEnforcingFactory, setTimeLimitFactory } from './registry.js';
 import { Box, Discrete, type Space, type SpaceValue } from './spaces.js';
 import { isFlatEnv, type FlatEnv } from './vector.js';
 
@@ -91,7 +90,6 @@ export class TimeLimit<O extends SpaceValue = SpaceValue, A extends SpaceValue =
   }
 }
 
-setTimeLimitFactory((env, maxEpisodeSteps) => new TimeLimit(env, maxEpisodeSteps));
 
 /** Gymnasium's `ResetNeeded`: the env was used in an order the contract forbids. */
 export class ResetNeeded extends Error {
@@ -189,8 +187,6 @@ export interface EpisodeStatistics {
   /** Wall-clock seconds since the episode's reset (rounded to microseconds, as Gymnasium). */
   t: number;
 }
-
-setOrderEnforcingFactory((env) => new OrderEnforcing(env));
 
 /**
  * Adds `info.episode = { r, l, t }` on the step that ends an episode and keeps the last

@@ -230,7 +230,7 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
   if (s.missingJobs.length > 0) out(`missing jobs: ${s.missingJobs.join(', ')}`);
   out();
   out(`${res.jobsRunHere} jobs run in ${formatDuration(res.wallSeconds)} (${(res.envSteps / res.wallSeconds).toFixed(0)} env steps/s); run directory: ${dir}`);
-  const report = writeReport(dir);
+  const report = writeReport(dir, { generatedBy: 'npm run experiment' });
   out(`report: ${report.html} (${(report.htmlBytes / 1024).toFixed(0)} kB); summary: ${report.markdown}`);
   return 0;
 }
