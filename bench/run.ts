@@ -9,7 +9,7 @@ import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { cliDefaults, runCli, UsageError } from '../experiments/cli.js';
-import type { BenchMetric, BenchSection } from './section.js';
+import { verdict, type BenchMetric, type BenchSection } from './section.js';
 
 const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
   env: () => import('./env.js'),
@@ -22,11 +22,26 @@ interface Machine {
   cores: number;
   node: string;
   platform: string;
+  /**
+   * os.loadavg() (1, 5 and 15 minutes) when the bench started and when it ended. Wall-clock figures
+   * fall with the machine's other load, so they are only comparable at a similar load.
+   */
+  load: { start: number[]; end: number[] };
 }
 
-function machine(): Machine {
+function machine(loadAtStart: number[]): Machine {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()}-${os.arch()}` };
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.platform()}-${os.arch()}`,
+    load: { start: loadAtStart.map(round2), end: os.loadavg().map(round2) },
+  };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 function formatValue(v: number): string {
@@ -34,8 +49,8 @@ function formatValue(v: number): string {
 }
 
 function table(rows: { section: string; m: BenchMetric }[], mach: Machine): string {
-  const header = ['section', 'metric', 'value', 'unit', 'how'];
-  const body = rows.map(({ section, m }) => [section, m.key, formatValue(m.value), m.unit, m.note]);
+  const header = ['section', 'metric', 'value', 'unit', 'budget', 'how'];
+  const body = rows.map(({ section, m }) => [section, m.key, formatValue(m.value), m.unit, m.budget ? `${verdict(m.value, m.budget).text}, ${m.budget.source}` : '-', m.note]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   return [
@@ -44,6 +59,8 @@ function table(rows: { section: string; m: BenchMetric }[], mach: Machine): stri
     ...body.map(line),
     '',
     `machine: ${mach.cpu}, ${mach.cores} cores, node ${mach.node}, ${mach.platform}`,
+    `load average (1/5/15 min): ${mach.load.start.join(' / ')} at the start, ${mach.load.end.join(' / ')} at the end` +
+      (Math.max(mach.load.start[0]!, mach.load.end[0]!) > mach.cores * 0.5 ? ` — a loaded machine: wall-clock figures are low; the per-CPU-second figure is the steadier one` : ''),
   ].join('\n');
 }
 
@@ -71,6 +88,7 @@ async function main(): Promise<number> {
   const unknown = selected.filter((s) => !(s in SECTIONS));
   if (unknown.length > 0) throw new UsageError(`unknown section '${unknown[0]}' in --only (sections: ${names.join(', ')})`);
 
+  const loadAtStart = os.loadavg();
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const rows: { section: string; m: BenchMetric }[] = [];
   for (const name of names.filter((n) => selected.includes(n))) {
@@ -87,14 +105,23 @@ async function main(): Promise<number> {
     }
   }
 
-  const mach = machine();
+  const mach = machine(loadAtStart);
   if (argv.json) {
     const out: Record<string, unknown> = {};
     for (const { m } of rows) out[m.key] = m.value;
     out['machine'] = mach;
     out['quick'] = argv.quick;
     out['details'] = Object.fromEntries(
-      rows.map(({ section, m }) => [m.key, { section, unit: m.unit, how: m.note, ...(m.samples ? { samples: m.samples } : {}) }]),
+      rows.map(({ section, m }) => [
+        m.key,
+        {
+          section,
+          unit: m.unit,
+          how: m.note,
+          ...(m.samples ? { samples: m.samples } : {}),
+          ...(m.budget ? { budget: m.budget, verdict: verdict(m.value, m.budget).ok ? 'pass' : 'fail' } : {}),
+        },
+      ]),
     );
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
