@@ -1,5 +1,5 @@
 /**
- * Run-directory I/O: the contract between experiments and reports (DESIGN.md, "Run directory").
+ * Run-directory I/O: the contract between experiments and reports (docs/DESIGN.md, "Run directory").
  *
  * ```
  * runs/<scenario>-<utc>/
@@ -78,7 +78,7 @@ export interface EvalRow {
   metrics: SafetyValues;
 }
 
-/** The sandbox's firewall entry (SANDBOX.md contract). Unknown extra fields are kept. */
+/** The sandbox's firewall entry (env/sandbox/network.ts; docs/DESIGN.md, "Three signals, never mixed"). Unknown extra fields are kept. */
 export interface FirewallEntry {
   tick: number;
   kind: 'connection' | 'alert';

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's layering: data flows one way (scenario -> env -> agent -> run directory -> report), so
+ * docs/DESIGN.md's layering: data flows one way (scenario -> env -> agent -> run directory -> report), so
  * each top-level folder may import only the folders below it.
  */
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ function relativeImports(file: string): string[] {
   return specs.map((m) => (m[1] ?? m[2])!);
 }
 
-describe('module layering (DESIGN.md "Layout")', () => {
+describe('module layering (docs/DESIGN.md "Layout")', () => {
   for (const [folder, allowed] of Object.entries(ALLOWED)) {
     it(`${folder}/ imports only ${allowed.join(', ')}`, () => {
       const bad: string[] = [];
