@@ -8,7 +8,7 @@
 import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { cliDefaults, runCli, UsageError } from '../experiments/cli.js';
+import { cliDefaults, intFlag, runCli, UsageError } from '../experiments/cli.js';
 import { verdict, type BenchMetric, type BenchSection } from './section.js';
 
 const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
@@ -71,7 +71,7 @@ async function main(): Promise<number> {
     .usage('$0 [options]\n\nMeasures simulator and training throughput; prints a table, or JSON with --json.')
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of the table' })
     .option('only', { type: 'string', array: true, describe: `sections to run (comma or space separated): ${names.join(', ')}` })
-    .option('repeats', { type: 'number', default: 7, describe: 'timed repeats per figure; the figure is their median' })
+    .option('repeats', { type: 'string', default: '7', describe: 'timed repeats per figure, 1 to 1000; the figure is their median' })
     .option('quick', { type: 'boolean', default: false, describe: 'small workloads, for a smoke run (do not record these figures)' })
     .option('list', { type: 'boolean', default: false, describe: 'list the sections and exit' })
     .example('$0', 'run every section, print a table')
@@ -83,7 +83,7 @@ async function main(): Promise<number> {
     for (const n of names) process.stdout.write(`${n}\n`);
     return 0;
   }
-  if (!Number.isInteger(argv.repeats) || argv.repeats < 1) throw new UsageError(`--repeats must be a positive integer, got ${argv.repeats}`);
+  const repeats = intFlag('repeats', argv.repeats, 1, 1000)!;
   const selected = argv.only ? argv.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : names;
   const unknown = selected.filter((s) => !(s in SECTIONS));
   if (unknown.length > 0) throw new UsageError(`unknown section '${unknown[0]}' in --only (sections: ${names.join(', ')})`);
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     const { section } = await SECTIONS[name]!();
     log(`section ${name} (${section.title})`);
     try {
-      const metrics = await section.run({ repeats: argv.repeats, quick: argv.quick, log: (l) => log(`  ${l}`) });
+      const metrics = await section.run({ repeats, quick: argv.quick, log: (l) => log(`  ${l}`) });
       for (const m of metrics) {
         if (rows.some((r) => r.m.key === m.key)) throw new Error(`duplicate metric key '${m.key}'`);
         rows.push({ section: name, m });
