@@ -62,8 +62,6 @@ def find_root(root: Optional[os.PathLike | str] = None) -> Path:
 
 def _terminate(proc: subprocess.Popen) -> None:
     """Ends the server: closing its stdin ends it cleanly; a server that hangs is killed."""
-    if proc.poll() is not None:
-        return
     try:
         if proc.stdin and not proc.stdin.closed:
             proc.stdin.close()
@@ -74,6 +72,12 @@ def _terminate(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    for f in (proc.stdout, proc.stderr):
+        try:
+            if f:
+                f.close()
+        except OSError:
+            pass
 
 
 class Server:
@@ -105,8 +109,11 @@ class Server:
 
     def _drain_stderr(self) -> None:
         assert self._proc.stderr is not None
-        for raw in self._proc.stderr:
-            self._stderr.append(raw.decode("utf-8", "replace").rstrip("\n"))
+        try:
+            for raw in self._proc.stderr:
+                self._stderr.append(raw.decode("utf-8", "replace").rstrip("\n"))
+        except (OSError, ValueError):  # closed by _terminate
+            pass
 
     @property
     def alive(self) -> bool:

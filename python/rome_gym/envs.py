@@ -50,9 +50,10 @@ def _make_space(d: dict):
     sp = _gspaces if HAVE_GYMNASIUM else _spaces
     if d["type"] == "Box":
         # Unbounded sides travel as the strings "inf" / "-inf", which numpy parses.
-        low = np.asarray(d["low"], dtype=np.float32)
-        high = np.asarray(d["high"], dtype=np.float32)
-        return sp.Box(low=low, high=high, shape=tuple(d["shape"]), dtype=np.float32)
+        shape = tuple(d["shape"])
+        low = np.broadcast_to(np.asarray(d["low"], dtype=np.float32), shape).copy()
+        high = np.broadcast_to(np.asarray(d["high"], dtype=np.float32), shape).copy()
+        return sp.Box(low=low, high=high, shape=shape, dtype=np.float32)
     if d["type"] == "Discrete":
         return sp.Discrete(int(d["n"]), start=int(d.get("start", 0)))
     raise ServerError(f"unsupported space type {d['type']!r}")
