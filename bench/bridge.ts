@@ -29,6 +29,9 @@ function inProcessWork(vectorSteps: number): () => number {
 interface PyBench {
   steps_per_sec: number;
   samples: number[];
+  /** Per second of the Python client's plus the server's CPU time (null without /proc). */
+  steps_per_cpu_sec: number | null;
+  cpu_samples: number[];
 }
 
 function python(args: string[]): PyBench {
@@ -57,8 +60,13 @@ export const section: BenchSection = {
     ctx.log(`bridge: in-process, ${ctx.repeats} repeats of ${inSteps * NUM_ENVS} env steps`);
     const inProc = unitsPerSecond(inProcessWork(inSteps), ctx.repeats, ctx.quick ? 100 : 1000);
     const pyTiming = { median: py.steps_per_sec, samples: py.samples };
+    const cpu: BenchMetric[] =
+      py.steps_per_cpu_sec === null
+        ? []
+        : [rateMetric('bridge_python_steps_per_cpu_sec', { median: py.steps_per_cpu_sec, samples: py.cpu_samples }, 'steps/cpu-s', `same, per second of CPU time of the Python client plus the server (steadier on a shared machine), median of ${ctx.repeats}`)];
     return [
       rateMetric('bridge_python_steps_per_sec', pyTiming, 'steps/s', `python -m rome_gym.bench: ${NUM_ENVS} envs over one server, random valid actions (numpy), base64 float32, median of ${ctx.repeats}`),
+      ...cpu,
       rateMetric('bridge_python_json_steps_per_sec', { median: pyJson.steps_per_sec, samples: pyJson.samples }, 'steps/s', `same with plain JSON arrays (encoding json), median of ${ctx.repeats}`),
       rateMetric('bridge_in_process_steps_per_sec', inProc, 'steps/s', `SyncVectorEnv x${NUM_ENVS} in this process, same workload and run, median of ${ctx.repeats}`),
       { key: 'bridge_ratio', value: Number((py.steps_per_sec / inProc.median).toFixed(4)), unit: 'ratio', note: 'bridge_python_steps_per_sec / bridge_in_process_steps_per_sec (same run)' },

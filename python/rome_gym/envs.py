@@ -25,7 +25,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _spaces
-from ._server import Server, ServerError, decode, encode_actions
+from ._server import Server, ServerError, decode, encode_actions, step_line
 
 try:  # gymnasium is an optional extra
     import gymnasium as _gym
@@ -259,7 +259,7 @@ class RomeVectorEnv(_VecBase):  # type: ignore[misc, valid-type]
         a = np.asarray(actions)
         if a.shape != (self._n,):
             raise ServerError(f"step: {a.size} actions for {self._n} envs")
-        r = self._server.request("step", actions=encode_actions(a))
+        r = self._server.send_line(step_line(a))
         n = self._n
         obs = decode(r["obs"], "f4").reshape(n, self.obs_dim).copy()
         rewards = decode(r["reward"], "f4").copy()
