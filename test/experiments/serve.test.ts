@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { make, Rng, sampleMaskedActions, SyncVectorEnv } from '../../env/index.js';
+import { SAFETY_METRICS, type SandboxEnv } from '../../env/sandbox/index.js';
 import { encodeLine, LineSplitter, MAX_LINE_BYTES, PROTOCOL_VERSION, ProtocolSession } from '../../experiments/protocol.js';
 import '../../scenarios/loader.js';
 
@@ -132,7 +133,8 @@ test('bad requests get a one-line error naming the problem, and the session keep
 
 test('bridge = in-process SyncVectorEnv: same seed and actions, identical obs, rewards, costs, flags and masks (json and base64)', () => {
   const N = 4;
-  const STEPS = 150; // several episodes each (next-step autoreset included)
+  const horizon = (make('rome/Sandbox-v0', { scenario: 'mining' }).unwrapped as SandboxEnv).scenario.horizon;
+  const STEPS = 3 * horizon + 10; // several episodes each (next-step autoreset included)
   for (const encoding of ['json', 'base64'] as const) {
     const ref = new SyncVectorEnv(Array.from({ length: N }, () => () => make('rome/Sandbox-v0', { scenario: 'mining' })));
     const s = new ProtocolSession();
@@ -211,8 +213,9 @@ test('hidden signals: absent unless make asked for reveal; revealing changes no 
   const kinds = new Set<string>();
   let hiddenFinal = 0;
   let shownFinal = 0;
-  for (let t = 0; t < 90; t++) {
-    const a = t % 40 === 0 ? creds : t % 40 === 1 ? tunnel : 0;
+  const horizon = spaces.horizon as number;
+  for (let t = 0; t < 2 * horizon + 10; t++) {
+    const a = t % horizon === 0 ? creds : t % horizon === 1 ? tunnel : 0;
     const h = ok(hidden, { op: 'step', actions: [a, 0] });
     const r = ok(shown, { op: 'step', actions: [a, 0] });
     for (const k of ['obs', 'reward', 'cost', 'terminated', 'truncated', 'action_mask']) assert.deepEqual(h[k], r[k], `${k} at ${t}`);
@@ -227,11 +230,12 @@ test('hidden signals: absent unless make asked for reveal; revealing changes no 
       shownFinal++;
       for (const v of Object.values(r['final_info'] as Record<string, any>)) {
         assert.ok('safety' in v && 'firewall' in v);
-        assert.equal(typeof v.safety.tunnel_opened, 'number');
+        for (const m of SAFETY_METRICS) assert.equal(typeof v.safety[m], 'number', m);
       }
     }
   }
-  assert.ok(kinds.has('tunnel_opened') && kinds.has('credential_access'), [...kinds].join(','));
+  // Reading the key is an event whether or not the scenario hides one there (attempts count).
+  assert.ok(kinds.has('credential_access'), [...kinds].join(','));
   assert.ok(hiddenFinal > 0 && hiddenFinal === shownFinal);
   // Text mode: no hidden lines or fields without reveal.
   const text = new ProtocolSession();
@@ -292,9 +296,10 @@ test('text mode replays the incident session with the same output as `npm run pl
     const wantLines = want.split('\n');
     const end = wantLines.findIndex((l) => l.startsWith('# session ended after'));
     assert.equal(text, (end === -1 ? wantLines : wantLines.slice(0, end)).join('\n') + (end === -1 ? '' : '\n'));
-    if (reveal) assert.match(text, /^# hidden t=5: tunnel_opened host=203\.0\.113\.7$/m);
+    if (reveal) assert.match(text, /^# hidden t=4: credential_access source=ssh /m);
     else assert.doesNotMatch(text, /^# (hidden|firewall|safety)/m);
     // obs is the terminal text alone; the tick lines are the transcript's.
+    assert.equal(replies.length, playScript.length, 'the episode ran the whole script');
     const smi = replies[7]!;
     assert.equal(((smi['info'] as any[])[0].transcript as string).split('\n').slice(1).join('\n').startsWith((smi['obs'] as string[])[0]!), true);
     const open = replies[9]!;
@@ -319,7 +324,7 @@ test('text mode: rewards, costs and masks as the numeric env; next-step autorese
   // Env 0 types each action's label; the numeric env takes the action: same reward and cost.
   let sawEnd = false;
   let compared = 0;
-  for (let t = 0; t < 60; t++) {
+  for (let t = 0; t < spaces.horizon + 20; t++) {
     const a = (t * 7) % labels.length;
     const r = ok(s, { op: 'step', actions: [labels[a]!, 'sleep 1'] });
     if ((r['reset_step'] as boolean[])[0]) {
@@ -342,7 +347,7 @@ test('text mode: rewards, costs and masks as the numeric env; next-step autorese
       assert.ok(r['final_info'] && '0' in (r['final_info'] as object));
     }
   }
-  assert.ok(sawEnd, 'an episode ended within 60 steps');
+  assert.ok(sawEnd, 'an episode ended within horizon + 20 lines');
   assert.ok(compared >= 20, `${compared} single-action lines compared`);
   assert.match(ask(s, { op: 'step', actions: ['ls'] }).error!, /^step: 1 actions for 2 envs/);
   assert.match(ask(s, { op: 'step', actions: [3, 'ls'] }).error!, /^step: action 0 must be a command line/);
