@@ -242,6 +242,9 @@ class RomeVectorEnv(_VecBase):  # type: ignore[misc, valid-type]
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
         """Resets every env: `(obs[num_envs, obs_dim], infos)`; with `seed`, env i gets `seed + i`."""
+        if seed is not None and not isinstance(seed, (int, np.integer)):
+            # SyncVectorEnv seeds env i with seed + i; a list of per-env seeds has no protocol form.
+            raise ValueError(f"seed must be an int (env i is seeded seed + i) or None, got {seed!r}")
         if HAVE_GYMNASIUM and seed is not None:
             self._np_random, self._np_random_seed = _gym.utils.seeding.np_random(int(seed))
         r = self._server.request("reset", seed=None if seed is None else int(seed), options=options or None)
