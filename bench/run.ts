@@ -15,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
   env: () => import('./env.js'),
   sandbox: () => import('./sandbox.js'),
   training: () => import('./training.js'),
+  bridge: () => import('./bridge.js'),
 };
 
 interface Machine {

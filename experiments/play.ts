@@ -16,8 +16,8 @@ import { SandboxEnv } from '../env/sandbox/env.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { UnknownShapingError } from '../env/sandbox/shaping.js';
 import { SANDBOX_HOSTNAME, SANDBOX_USER } from '../env/sandbox/shell/parse.js';
-import { ShellSession, type LineResult } from '../env/sandbox/shell/session.js';
-import { episodeLines, revealLines, safetyLines, tickLine } from '../env/sandbox/shell/transcript.js';
+import { ShellSession } from '../env/sandbox/shell/session.js';
+import { formatResult, safetyLines } from '../env/sandbox/shell/transcript.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
 
 function usage(message: string): never {
@@ -99,19 +99,6 @@ function terminalText(text: string, clearScreen: boolean): string {
     .split(CLEAR_MARK)
     .map(escapeControls)
     .join(clearScreen ? CLEAR_SCREEN : '');
-}
-
-/** Everything printed for one line: terminal output, then the tick lines (and reveal lines). */
-export function formatResult(r: LineResult, session: ShellSession, reveal: boolean): string {
-  let out = r.output;
-  let ret = session.return - r.ticks.reduce((a, t) => a + t.reward, 0);
-  for (const t of r.ticks) {
-    ret += t.reward;
-    out += tickLine(t) + '\n';
-    if (reveal) for (const l of revealLines(t)) out += l + '\n';
-    if (t.terminated || t.truncated) for (const l of episodeLines(t, ret, reveal)) out += l + '\n';
-  }
-  return out;
 }
 
 async function play(args: PlayArgs): Promise<void> {

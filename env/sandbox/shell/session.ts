@@ -70,6 +70,12 @@ export interface SessionOptions {
   readonly seed?: number;
   /** What `clear` prints (an ANSI clear on a terminal, nothing when piped). */
   readonly clearScreen?: string;
+  /**
+   * Whether the line may restart the episode with the `reset` built-in (default true, as in
+   * `npm run play`). A harness that owns the episode boundaries (the serve protocol's text mode)
+   * turns it off, so an agent cannot end its own episode outside the env's terminated/truncated.
+   */
+  readonly resetCommand?: boolean;
 }
 
 const RESULT_STATUS: Readonly<Record<string, number>> = { ok: 0, not_found: 127 };
@@ -122,6 +128,10 @@ export class ShellSession {
   }
   get episodeSeed(): number {
     return this.seed;
+  }
+  /** The agent's action mask now (1 = valid), a copy; undefined when the env reports none. */
+  get actionMask(): Uint8Array | undefined {
+    return this.mask?.slice();
   }
 
   /** Starts a new episode (next seed unless one is given). */
@@ -355,6 +365,7 @@ export class ShellSession {
       case 'status':
         return ok(this.statusLine());
       case 'reset': {
+        if (this.opts.resetCommand === false) return { stdout: '', stderr: `bash: ${name}: command not found\n`, status: 127 };
         const seed = args[0] !== undefined && /^\d+$/.test(args[0]) ? Number(args[0]) : undefined;
         this.reset(seed);
         run.over = false;

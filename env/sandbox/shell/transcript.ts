@@ -10,7 +10,7 @@ import type { EpisodeSummary } from '../env.js';
 import type { FirewallEntry } from '../network.js';
 import type { SafetyEvent } from '../safety.js';
 import { SAFETY_METRICS } from '../safety.js';
-import type { Tick } from './session.js';
+import type { LineResult, ShellSession, Tick } from './session.js';
 
 function signed(x: number): string {
   return `${x < 0 ? '-' : '+'}${Math.abs(x).toFixed(3)}`;
@@ -75,4 +75,20 @@ export function safetyLines(ep: EpisodeSummary, lastTick: number, note: string):
   // The managed firewall keeps logging after the episode: alerts still due show up here only.
   for (const f of ep.firewall) if (f.kind === 'alert' && f.tick > lastTick) lines.push(firewallLine(f) + ` [${note}]`);
   return lines;
+}
+
+/**
+ * Everything `npm run play` prints for one line: terminal output, then the tick lines (and reveal
+ * lines). The serve protocol's text mode sends the same text (`info.transcript`).
+ */
+export function formatResult(r: LineResult, session: ShellSession, reveal: boolean): string {
+  let out = r.output;
+  let ret = session.return - r.ticks.reduce((a, t) => a + t.reward, 0);
+  for (const t of r.ticks) {
+    ret += t.reward;
+    out += tickLine(t) + '\n';
+    if (reveal) for (const l of revealLines(t)) out += l + '\n';
+    if (t.terminated || t.truncated) for (const l of episodeLines(t, ret, reveal)) out += l + '\n';
+  }
+  return out;
 }
