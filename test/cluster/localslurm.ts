@@ -165,6 +165,7 @@ export class LocalSlurm {
   /** The node's RealMemory in MiB (90% of this machine's). */
   readonly memoryMb: number;
   private readonly daemons: Daemon[] = [];
+  private reaper: ChildProcess | undefined;
   private stopped = false;
   private readonly onExit = () => this.stop();
   private readonly onSignal = (sig: NodeJS.Signals) => {
@@ -246,6 +247,7 @@ export class LocalSlurm {
     );
     const env: NodeJS.ProcessEnv = { ...shellEnv(), PATH, SLURM_CONF: conf, [MARKER]: dir };
     const slurm = new LocalSlurm(dir, conf, env, memMb);
+    slurm.startReaper();
     try {
       log(`local Slurm: starting munged, slurmctld (port ${ctldPort}) and slurmd (port ${slurmdPort}) from ${conf}`);
       slurm.spawnDaemon('munged', ['-F', `--key-file=${key}`, `--socket=${socket}`, `--pid-file=${path.join(dir, 'munge', 'munged.pid')}`, `--log-file=${path.join(dir, 'log', 'munged.log')}`, `--seed-file=${path.join(dir, 'munge', 'munged.seed')}`], [path.join(dir, 'log', 'munged.log')]);
@@ -268,6 +270,27 @@ export class LocalSlurm {
       slurm.stop();
       throw e;
     }
+  }
+
+  /**
+   * The trap that survives us: a detached shell that waits for this process to end and then kills
+   * whatever still carries the marker. `stop()` normally does that first (and ends the reaper);
+   * the reaper covers what `stop()` cannot: this process killed with SIGKILL, or a test runner
+   * that kills its child on Ctrl-C.
+   */
+  private startReaper(): void {
+    const script = [
+      'parent=$1; mark="$2"',
+      'while kill -0 "$parent" 2>/dev/null; do sleep 1; done',
+      'for i in 1 2 3 4 5 6; do',
+      '  pids=$(grep -l -z -x -F "$mark" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3)',
+      '  [ -z "$pids" ] && break',
+      '  kill -9 $pids 2>/dev/null; sleep 0.5',
+      'done',
+    ].join('\n');
+    this.reaper = spawn('sh', ['-c', script, 'local-slurm-reaper', String(process.pid), `${MARKER}=${this.dir}`], { detached: true, stdio: 'ignore', env: { PATH } });
+    this.reaper.on('error', () => {});
+    this.reaper.unref();
   }
 
   private spawnDaemon(name: string, args: string[], logs: string[]): void {
@@ -307,8 +330,8 @@ export class LocalSlurm {
     return r.stdout;
   }
 
-  private tryCmd(tool: string, args: readonly string[]): string | null {
-    const r = spawnSync(tool, args, { env: this.env, encoding: 'utf8', timeout: 10_000 });
+  private tryCmd(tool: string, args: readonly string[], timeoutMs = 10_000): string | null {
+    const r = spawnSync(tool, args, { env: this.env, encoding: 'utf8', timeout: timeoutMs });
     return r.status === 0 ? r.stdout : null;
   }
 
@@ -413,10 +436,11 @@ export class LocalSlurm {
     process.off('SIGTERM', this.onSignal);
     const ctld = this.daemons.find((d) => d.name === 'slurmctld');
     if (ctld && alive(ctld.child.pid)) {
-      const ids = (this.tryCmd('squeue', ['-h', '-o', '%A']) ?? '').split('\n').map((s) => s.trim()).filter((s) => s !== '');
+      // Short timeouts: on Ctrl-C slurmctld got the signal too and may be going away.
+      const ids = (this.tryCmd('squeue', ['-h', '-o', '%A'], 3000) ?? '').split('\n').map((s) => s.trim()).filter((s) => s !== '');
       if (ids.length > 0) {
-        spawnSync('scancel', ids, { env: this.env, stdio: 'ignore', timeout: 10_000 });
-        for (let i = 0; i < 40 && (this.tryCmd('squeue', ['-h', '-o', '%A']) ?? '').trim() !== ''; i++) sleepSync(250);
+        spawnSync('scancel', ids, { env: this.env, stdio: 'ignore', timeout: 3000 });
+        for (let i = 0; i < 40 && (this.tryCmd('squeue', ['-h', '-o', '%A'], 3000) ?? '').trim() !== ''; i++) sleepSync(250);
       }
     }
     for (const d of [...this.daemons].reverse()) {
@@ -427,7 +451,14 @@ export class LocalSlurm {
       if (alive(pid)) signal(pid, 'SIGKILL');
     }
     // slurmstepd and job processes that outlived their daemons: exactly those with our marker.
-    for (const p of processesOf(this.dir)) signal(p, 'SIGKILL');
+    // Repeated, since a slurmstepd may still be forking a job while its slurmd goes.
+    for (let i = 0; i < 20; i++) {
+      const left = processesOf(this.dir);
+      if (left.length === 0) break;
+      for (const p of left) signal(p, 'SIGKILL');
+      sleepSync(150);
+    }
+    if (this.reaper?.pid !== undefined) signal(this.reaper.pid, 'SIGKILL');
   }
 
   /** Pids of this cluster's daemons (for a test that checks they were stopped). */

@@ -115,6 +115,13 @@ function assertSameAsOneMachine(merged: string, oneMachine: string): void {
   traces(oneMachine).forEach(same);
 }
 
+function removeScratch(): void {
+  process.off('exit', removeScratch);
+  slurm?.stop();
+  if (process.env.TEST_SLURM_KEEP) log(`kept ${root}`);
+  else fs.rmSync(root, { recursive: true, force: true });
+}
+
 let slurm: LocalSlurm;
 let submitDir: string;
 let oneMachine: string;
@@ -209,6 +216,8 @@ describe(`the shipped ${SCRIPT} on a one-node Slurm (${SCENARIO}: ${SHAPINGS.joi
   before(async () => {
     log(`scratch directory ${root}`);
     slurm = await LocalSlurm.start({ dir: path.join(root, 'cluster'), cpus: 2, log });
+    // Interrupted (Ctrl-C, CI's SIGTERM): the cluster stops itself; remove the scratch directory too.
+    process.once('exit', removeScratch);
     submitDir = makeSubmitDir(path.join(root, 'submit'));
     oneMachine = path.join(submitDir, 'runs', 'one-machine');
     const t0 = Date.now();
@@ -219,8 +228,7 @@ describe(`the shipped ${SCRIPT} on a one-node Slurm (${SCENARIO}: ${SHAPINGS.joi
 
   after(() => {
     slurm?.stop();
-    if (process.env.TEST_SLURM_KEEP) log(`kept ${root}`);
-    else fs.rmSync(root, { recursive: true, force: true });
+    removeScratch();
   });
 
   test('the array and its afterok merge job: every task exits 0, the merge equals the one-machine run, report.html builds', async () => {
