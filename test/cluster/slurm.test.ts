@@ -12,7 +12,8 @@
  *    one-machine run; report.html builds from the merged directory.
  * 3. One task killed with `kill -9` of its job step after its first job was committed, then
  *    requeued: it resumes its own run directory (the committed journal lines and config.json are
- *    untouched, nothing is run twice) and the merge is still byte-identical.
+ *    untouched, nothing is run twice) and the merge is still byte-identical. The same for a task
+ *    requeued while running (preemption), with the afterok merge submitted up front.
  * 4. Self-test: the same check fails on scratch copies of the script with planted defects (the shard
  *    index off by one; the shard count off by one, which loses jobs silently).
  *
@@ -32,7 +33,6 @@ import { ensureSlurmInstalled, LocalSlurm, processesOf, shellEnv, SlurmSetupErro
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = 'experiments/cluster/sweep.sbatch';
 const SHARDS = 4;
-const KILLED_TASK = 1;
 const WAIT_MS = 300_000;
 const SCENARIO = listScenarios().includes('control') ? 'control' : listScenarios()[0]!;
 const SHAPINGS = Object.keys(loadScenario(SCENARIO).shapings).slice(0, 2);
@@ -244,57 +244,84 @@ describe(`the shipped ${SCRIPT} on a one-node Slurm (${SCENARIO}: ${SHAPINGS.joi
     for (const s of SHAPINGS) assert.ok(html.includes(s), `report.html names shaping ${s}`);
   });
 
-  test(`array task ${KILLED_TASK} killed with kill -9 mid-run and requeued resumes its own directory; the merge is still identical`, async () => {
+  /**
+   * Interrupt array task `k` after its first committed job, have Slurm run it again, and check that
+   * it resumed its own directory and that the merge still equals the one-machine run.
+   * - `kill -9`: every process of the task's batch step gets SIGKILL (a crash, an OOM kill); the task
+   *   ends FAILED and is requeued by hand. Slurm then never releases an afterok dependency on the
+   *   array, so the merge is submitted once the array has finished.
+   * - `requeue`: `scontrol requeue` of the running task, which is what preemption does (SIGTERM, then
+   *   SIGKILL after KillWait); the README's afterok merge, submitted up front, must still run.
+   */
+  async function interruptAndResume(mode: 'kill -9' | 'requeue', k: number): Promise<void> {
     const t0 = Date.now();
     const jid = submitArray(SCRIPT);
+    const mergeUpFront = mode === 'requeue' ? submitMerge(jid, [`--dependency=afterok:${jid}`]) : null;
     try {
-      const shardDir = path.join(submitDir, 'runs', `${SCENARIO}-${jid}-shard-${KILLED_TASK}`);
+      const shardDir = path.join(submitDir, 'runs', `${SCENARIO}-${jid}-shard-${k}`);
       const journal = path.join(shardDir, 'checkpoints', 'journal.jsonl');
-      const total = jobsInShard(KILLED_TASK);
-      // Wait for the task's first committed job, then kill every process of its batch step.
+      const total = jobsInShard(k);
       let task: JobRecord | undefined;
       for (const deadline = Date.now() + WAIT_MS; ; ) {
-        task = slurm.jobs(`${jid}_${KILLED_TASK}`)[0];
+        task = slurm.jobs(`${jid}_${k}`)[0];
         if (task?.state === 'RUNNING' && lines(journal).length >= 1) break;
-        if (task && task.state !== 'PENDING' && task.state !== 'RUNNING') assert.fail(`${taskLabel(task)} ended ${task.state} before it could be killed mid-run`);
-        if (Date.now() > deadline) assert.fail(`${SCENARIO}-${jid}-shard-${KILLED_TASK} committed no job within ${WAIT_MS / 1000} s`);
+        if (task && task.state !== 'PENDING' && task.state !== 'RUNNING') assert.fail(`${taskLabel(task)} ended ${task.state} before it could be interrupted mid-run`);
+        if (Date.now() > deadline) assert.fail(`${SCENARIO}-${jid}-shard-${k} committed no job within ${WAIT_MS / 1000} s`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      const pids = slurm.stepProcesses(task.jobId);
-      assert.ok(pids.length > 0, `no processes found for ${taskLabel(task)}`);
-      for (const p of pids) process.kill(p, 'SIGKILL');
+      if (mode === 'kill -9') {
+        const pids = slurm.stepProcesses(task.jobId);
+        assert.ok(pids.length > 0, `no processes found for ${taskLabel(task)}`);
+        for (const p of pids) process.kill(p, 'SIGKILL');
+        log(`kill -9 of ${pids.length} processes of ${taskLabel(task)}`);
+      } else {
+        slurm.cmd('scontrol', ['requeue', task.jobId]);
+        log(`scontrol requeue of running ${taskLabel(task)}`);
+      }
       const committedAtKill = lines(journal);
       const configAtKill = fs.readFileSync(path.join(shardDir, 'config.json'));
-      assert.ok(committedAtKill.length < total, `the task had committed all ${total} jobs before the kill: not a mid-run kill (make the jobs longer)`);
-      log(`killed ${pids.length} processes of ${taskLabel(task)} with ${committedAtKill.length}/${total} jobs committed`);
-      const [killed] = await slurm.waitEnded([task.jobId], 60_000);
-      assert.notEqual(killed!.state, 'COMPLETED', 'the killed task must not have ended as completed');
-      // Requeue it (a requeued job waits for its begin time; make it eligible now).
-      slurm.cmd('scontrol', ['requeue', task.jobId]);
-      slurm.cmd('scontrol', ['update', `JobId=${task.jobId}`, 'StartTime=now']);
+      assert.ok(committedAtKill.length < total, `the task had committed all ${total} jobs when it was interrupted: not mid-run (make the jobs longer)`);
+      log(`  with ${committedAtKill.length}/${total} of its jobs committed`);
+      if (mode === 'kill -9') {
+        const [killed] = await slurm.waitEnded([task.jobId], 60_000);
+        assert.notEqual(killed!.state, 'COMPLETED', 'the killed task must not have ended as completed');
+        slurm.cmd('scontrol', ['requeue', task.jobId]);
+      }
+      // A requeued job waits about two minutes for its begin time; make it eligible now (once it is pending again).
+      for (const deadline = Date.now() + 60_000; ; ) {
+        if (slurm.jobs(task.jobId)[0]?.state === 'PENDING') {
+          slurm.cmd('scontrol', ['update', `JobId=${task.jobId}`, 'StartTime=now']);
+          break;
+        }
+        if (Date.now() > deadline) assert.fail(`${taskLabel(task)} is not pending again 60 s after the requeue: ${slurm.jobs(task.jobId)[0]?.state}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const recs = await slurm.waitEnded([jid], WAIT_MS);
       assertTasksExitedZero(jid, recs);
-      const again = recs.find((r) => r.arrayTaskId === String(KILLED_TASK))!;
+      const again = recs.find((r) => r.arrayTaskId === String(k))!;
       assert.ok(again.restarts >= 1, `${taskLabel(again)} was not restarted (Restarts=${again.restarts})`);
       const attempts = slurm.attempts(task.jobId).map((a) => `${a.state} ${a.exitCode}`);
-      log(`${taskLabel(again)} attempts (jobcomp): ${attempts.join(', ')}`);
-      assert.ok(attempts.length >= 2 && attempts.at(-1) === 'COMPLETED 0:0', `attempts of the killed task: ${attempts.join(', ')}`);
+      log(`  attempts of ${taskLabel(again)} (jobcomp log): ${attempts.join(', ')}`);
+      assert.ok(attempts.length >= 2 && attempts.at(-1) === 'COMPLETED 0:0', `attempts of the interrupted task: ${attempts.join(', ')}`);
       // It resumed its own directory: the same config.json, the committed jobs kept, nothing twice.
-      assert.match(fs.readFileSync(path.join(submitDir, 'runs', `slurm-${jid}_${KILLED_TASK}.out`), 'utf8'), new RegExp(`resuming runs/${SCENARIO}-${jid}-shard-${KILLED_TASK} `));
+      assert.match(fs.readFileSync(path.join(submitDir, 'runs', `slurm-${jid}_${k}.out`), 'utf8'), new RegExp(`resuming runs/${SCENARIO}-${jid}-shard-${k} `));
       assert.ok(fs.readFileSync(path.join(shardDir, 'config.json')).equals(configAtKill), 'config.json was rewritten: the task did not resume its directory');
       const committed = lines(journal);
-      assert.equal(committed.length, total, `journal of shard ${KILLED_TASK}`);
-      assert.deepEqual(committed.slice(0, committedAtKill.length), committedAtKill, 'the jobs committed before the kill were kept as they were');
+      assert.equal(committed.length, total, `journal of shard ${k}`);
+      assert.deepEqual(committed.slice(0, committedAtKill.length), committedAtKill, 'the jobs committed before the interruption were kept as they were');
       const keys = committed.map((l) => (JSON.parse(l) as { job: string }).job);
       assert.equal(new Set(keys).size, keys.length, `a job was committed twice: ${keys.join(', ')}`);
-      const mid = submitMerge(jid, []);
-      await assertMergeJobOk(mid);
+      await assertMergeJobOk(mergeUpFront ?? submitMerge(jid, []));
       assertSameAsOneMachine(path.join(submitDir, 'runs', `${SCENARIO}-${jid}`), oneMachine);
-      log(`kill, requeue and merge: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      log(`  ${mode}, requeue, resume and merge: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } finally {
-      spawnSyncQuiet('scancel', [jid]);
+      spawnSyncQuiet('scancel', mergeUpFront ? [jid, mergeUpFront] : [jid]);
     }
-  });
+  }
+
+  test('an array task killed with kill -9 mid-run and requeued resumes its own directory; the merge is still identical', () => interruptAndResume('kill -9', 1));
+
+  test('an array task requeued while it runs (as preemption does) resumes its own directory; the afterok merge still runs and is identical', () => interruptAndResume('requeue', 0));
 
   // Planted defects in a scratch copy of the script: the check must fail on each. The first is the
   // issue's (shard index off by one: task 3 asks for shard 4/4); the second makes every task
