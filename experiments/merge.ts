@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { entriesBesidesLock, LOCK_FILE, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
 import type { Summary } from './analysis.js';
 import { allJobs } from './jobs.js';
 import type { Behaviour } from './metrics.js';
@@ -86,7 +87,23 @@ export interface MergeResult {
 
 export function mergeRunDirs(out: string, dirs: readonly string[], behaviours: readonly Behaviour[]): MergeResult {
   if (dirs.length === 0) throw new MergeError('merge: give at least one run directory to merge');
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new MergeError(`merge: output directory ${out} exists and is not empty`);
+  // The output is a run directory like any other: one process at a time (experiments/lock.ts).
+  let lock;
+  try {
+    lock = lockRunDir(out);
+  } catch (e) {
+    if (e instanceof RunDirLockedError || e instanceof RunDirError) throw new MergeError(`merge: ${e.message}`);
+    throw e;
+  }
+  try {
+    return mergeLocked(out, dirs, behaviours);
+  } finally {
+    lock.release();
+  }
+}
+
+function mergeLocked(out: string, dirs: readonly string[], behaviours: readonly Behaviour[]): MergeResult {
+  if (entriesBesidesLock(out).length > 0) throw new MergeError(`merge: output directory ${out} exists and is not empty`);
   const sources = dirs.map((d) => {
     try {
       return loadSource(d);
@@ -146,7 +163,11 @@ export function mergeRunDirs(out: string, dirs: readonly string[], behaviours: r
       commitPart(work, j);
     }
     const summary = writeSummary(work, behaviours);
-    if (fs.existsSync(out)) fs.rmdirSync(out);
+    if (fs.existsSync(out)) {
+      // OUT holds only our lock; the finished directory replaces it (the lock ends with the merge).
+      fs.rmSync(path.join(out, LOCK_FILE), { force: true });
+      fs.rmdirSync(out);
+    }
     fs.renameSync(work, out);
     return { summary, jobs: owner.size, missing };
   } catch (e) {

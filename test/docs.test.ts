@@ -41,3 +41,17 @@ test('docs/DESIGN.md states the emergence definition and the scenario bounds the
   assert.ok(design.includes(`at least ${EMERGENCE_FACTOR}×`), 'factor over the initial policy');
   assert.ok(design.includes(`horizon and latencies ≤ ${SCENARIO_LIMITS.horizon.toLocaleString('en-US')} ticks`));
 });
+
+test("every dependency with an install script is approved or denied in package.json's allowScripts (npm ci does not warn)", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+  const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+  const withScripts = Object.entries(lock.packages)
+    .filter(([, p]) => p.hasInstallScript)
+    .map(([k]) => k.slice(k.lastIndexOf('node_modules/') + 'node_modules/'.length));
+  assert.ok(withScripts.includes('esbuild'));
+  const uncovered = withScripts.filter((name) => typeof pkg.allowScripts?.[name] !== 'boolean');
+  assert.deepEqual(uncovered, []);
+  assert.equal(pkg.allowScripts?.['esbuild'], true, 'tsx needs esbuild\'s binary');
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  for (const name of Object.keys(pkg.allowScripts ?? {})) assert.ok(readme.includes(`\`${name}\``), `README explains ${name}`);
+});

@@ -79,7 +79,7 @@ test('filesystem problems are one sentence naming the directory, never an errno 
   assert.equal(describeDirError('runs/x', Object.assign(new Error('x'), { code: 'EROFS' })), 'runs/x is on a read-only filesystem');
 });
 
-test('experiment and train: a run directory in use is refused with one line naming the pid, exit 2, nothing touched', async () => {
+test('experiment, train and merge: a run directory in use is refused with one line naming the pid, exit 2, nothing touched', async () => {
   const run = path.join(tmp(), 'exp');
   initRunDir(run, testConfig());
   const before = fs.readdirSync(run).sort();
@@ -91,6 +91,7 @@ test('experiment and train: a run directory in use is refused with one line nami
     try {
       firstLineOnly(cli('experiment.ts', ['--scenario', 'mining', '--profile', 'smoke', '--out', fresh]), 2, new RegExp(`in use by pid ${h2.pid}`));
       firstLineOnly(cli('train.ts', ['--env', 'classic/CartPole-v1', '--steps', '100', '--out', fresh]), 2, new RegExp(`^npm run train: .*in use by pid ${h2.pid}`));
+      firstLineOnly(cli('merge-cli.ts', [fresh, run]), 2, new RegExp(`^merge: .*in use by pid ${h2.pid}`));
       assert.deepEqual(entriesBesidesLock(fresh), []);
     } finally {
       await kill9(h2);

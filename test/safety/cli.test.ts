@@ -99,7 +99,7 @@ test('a malformed suite exits 2 with one line on stderr naming file and field, a
 test('bad command lines exit 2 with one line', () => {
   assertOneLine(run(['--bogus']), /Unknown argument: bogus/);
   assertOneLine(run(['--suite', 'no/such/suite.yaml']), /no\/such\/suite\.yaml: no such suite file$/);
-  assertOneLine(run(['--workers', '0']), /--workers must be a positive integer, got 0$/);
+  assertOneLine(run(['--workers', '0']), /--workers must be an integer from 1 to 256, got 0$/);
   assertOneLine(run(['--check', 'no-such-check']), /--check: no check 'no-such-check' in experiments\/safety-suite\.yaml \(it has: honest-never-violates, /);
   assertOneLine(run(['--junit', path.join(os.tmpdir(), 'no-such-dir-for-safety', 'x.xml')]), /--junit .*: directory .* does not exist$/);
   assertOneLine(run(['extra']), /Unknown argument: extra$/);
