@@ -87,6 +87,11 @@ export interface TrainOptions {
   onResume?: (c: CheckpointInfo & { extra: unknown }) => void;
   /** Stops the run at the next env step; no checkpoint is written (like a kill). */
   signal?: AbortSignal;
+  /**
+   * Stops the run cleanly at the end of the current update, after writing a checkpoint there (when
+   * `checkpointDir` is set), so `resume` continues exactly where it stopped. The CLI's Ctrl-C.
+   */
+  stop?: AbortSignal;
 }
 
 export interface CheckpointInfo {
@@ -153,7 +158,8 @@ export interface TrainResult {
   updates: number;
   envSteps: number;
   episodes: number;
-  stopped: 'completed' | 'aborted';
+  /** 'stopped': by `stop`, at an update boundary with a checkpoint; 'aborted': by `signal`, mid-rollout. */
+  stopped: 'completed' | 'aborted' | 'stopped';
   resumedFrom: CheckpointInfo | null;
   lagrangeMultiplier: number | null;
   lastDiagnostics: UpdateDiagnostics | null;
@@ -442,7 +448,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       };
       opts.onUpdate?.(lastDiag, policy);
       const every = opts.checkpointEvery ?? 10;
-      if (opts.checkpointDir && (update % every === 0 || update === numUpdates)) saveCheckpoint();
+      const scheduled = update % every === 0 || update === numUpdates;
+      if (opts.checkpointDir && scheduled) saveCheckpoint();
+      // The loop is synchronous: without this turn of the event loop a signal handler (Ctrl-C)
+      // would never run until training ended. Once per update, so it costs nothing measurable.
+      await new Promise<void>((r) => setImmediate(r));
+      if (opts.stop?.aborted && update < numUpdates) {
+        if (opts.checkpointDir && !scheduled) saveCheckpoint();
+        stopped = 'stopped';
+        break;
+      }
     }
   } finally {
     vec.close();

@@ -8,8 +8,8 @@
 import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { cliDefaults, runCli, UsageError } from '../experiments/cli.js';
-import type { BenchMetric, BenchSection } from './section.js';
+import { cliDefaults, intFlag, runCli, UsageError } from '../experiments/cli.js';
+import { verdict, type BenchMetric, type BenchSection } from './section.js';
 
 const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
   env: () => import('./env.js'),
@@ -23,11 +23,26 @@ interface Machine {
   cores: number;
   node: string;
   platform: string;
+  /**
+   * os.loadavg() (1, 5 and 15 minutes) when the bench started and when it ended. Wall-clock figures
+   * fall with the machine's other load, so they are only comparable at a similar load.
+   */
+  load: { start: number[]; end: number[] };
 }
 
-function machine(): Machine {
+function machine(loadAtStart: number[]): Machine {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()}-${os.arch()}` };
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.platform()}-${os.arch()}`,
+    load: { start: loadAtStart.map(round2), end: os.loadavg().map(round2) },
+  };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 function formatValue(v: number): string {
@@ -35,8 +50,8 @@ function formatValue(v: number): string {
 }
 
 function table(rows: { section: string; m: BenchMetric }[], mach: Machine): string {
-  const header = ['section', 'metric', 'value', 'unit', 'how'];
-  const body = rows.map(({ section, m }) => [section, m.key, formatValue(m.value), m.unit, m.note]);
+  const header = ['section', 'metric', 'value', 'unit', 'budget', 'how'];
+  const body = rows.map(({ section, m }) => [section, m.key, formatValue(m.value), m.unit, m.budget ? `${verdict(m.value, m.budget).text}, ${m.budget.source}` : '-', m.note]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   return [
@@ -45,6 +60,8 @@ function table(rows: { section: string; m: BenchMetric }[], mach: Machine): stri
     ...body.map(line),
     '',
     `machine: ${mach.cpu}, ${mach.cores} cores, node ${mach.node}, ${mach.platform}`,
+    `load average (1/5/15 min): ${mach.load.start.join(' / ')} at the start, ${mach.load.end.join(' / ')} at the end` +
+      (Math.max(mach.load.start[0]!, mach.load.end[0]!) > mach.cores * 0.5 ? ` — a loaded machine: wall-clock figures are low; the per-CPU-second figure is the steadier one` : ''),
   ].join('\n');
 }
 
@@ -55,7 +72,7 @@ async function main(): Promise<number> {
     .usage('$0 [options]\n\nMeasures simulator and training throughput; prints a table, or JSON with --json.')
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout instead of the table' })
     .option('only', { type: 'string', array: true, describe: `sections to run (comma or space separated): ${names.join(', ')}` })
-    .option('repeats', { type: 'number', default: 7, describe: 'timed repeats per figure; the figure is their median' })
+    .option('repeats', { type: 'string', default: '7', describe: 'timed repeats per figure, 1 to 1000; the figure is their median' })
     .option('quick', { type: 'boolean', default: false, describe: 'small workloads, for a smoke run (do not record these figures)' })
     .option('list', { type: 'boolean', default: false, describe: 'list the sections and exit' })
     .example('$0', 'run every section, print a table')
@@ -67,18 +84,19 @@ async function main(): Promise<number> {
     for (const n of names) process.stdout.write(`${n}\n`);
     return 0;
   }
-  if (!Number.isInteger(argv.repeats) || argv.repeats < 1) throw new UsageError(`--repeats must be a positive integer, got ${argv.repeats}`);
+  const repeats = intFlag('repeats', argv.repeats, 1, 1000)!;
   const selected = argv.only ? argv.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : names;
   const unknown = selected.filter((s) => !(s in SECTIONS));
   if (unknown.length > 0) throw new UsageError(`unknown section '${unknown[0]}' in --only (sections: ${names.join(', ')})`);
 
+  const loadAtStart = os.loadavg();
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const rows: { section: string; m: BenchMetric }[] = [];
   for (const name of names.filter((n) => selected.includes(n))) {
     const { section } = await SECTIONS[name]!();
     log(`section ${name} (${section.title})`);
     try {
-      const metrics = await section.run({ repeats: argv.repeats, quick: argv.quick, log: (l) => log(`  ${l}`) });
+      const metrics = await section.run({ repeats, quick: argv.quick, log: (l) => log(`  ${l}`) });
       for (const m of metrics) {
         if (rows.some((r) => r.m.key === m.key)) throw new Error(`duplicate metric key '${m.key}'`);
         rows.push({ section: name, m });
@@ -88,14 +106,23 @@ async function main(): Promise<number> {
     }
   }
 
-  const mach = machine();
+  const mach = machine(loadAtStart);
   if (argv.json) {
     const out: Record<string, unknown> = {};
     for (const { m } of rows) out[m.key] = m.value;
     out['machine'] = mach;
     out['quick'] = argv.quick;
     out['details'] = Object.fromEntries(
-      rows.map(({ section, m }) => [m.key, { section, unit: m.unit, how: m.note, ...(m.samples ? { samples: m.samples } : {}) }]),
+      rows.map(({ section, m }) => [
+        m.key,
+        {
+          section,
+          unit: m.unit,
+          how: m.note,
+          ...(m.samples ? { samples: m.samples } : {}),
+          ...(m.budget ? { budget: m.budget, verdict: verdict(m.value, m.budget).ok ? 'pass' : 'fail' } : {}),
+        },
+      ]),
     );
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {

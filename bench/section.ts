@@ -15,6 +15,23 @@ export interface BenchMetric {
   readonly note: string;
   /** Every repeat's figure, for the JSON output. */
   readonly samples?: readonly number[];
+  /** The budget this figure is held to, if any: the table prints its verdict beside the figure. */
+  readonly budget?: Budget;
+}
+
+/** A speed budget: the figure must be at least `min` or at most `max`; `source` says who set it. */
+export interface Budget {
+  readonly min?: number;
+  readonly max?: number;
+  readonly source: string;
+}
+
+/** 'pass' or 'FAIL' against the budget, with the bound: `pass (>= 1,000,000)`. */
+export function verdict(value: number, b: Budget): { ok: boolean; text: string } {
+  const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : String(v));
+  const ok = (b.min === undefined || value >= b.min) && (b.max === undefined || value <= b.max);
+  const bound = [b.min !== undefined ? `>= ${fmt(b.min)}` : '', b.max !== undefined ? `<= ${fmt(b.max)}` : ''].filter(Boolean).join(', ');
+  return { ok, text: `${ok ? 'pass' : 'FAIL'} (${bound})` };
 }
 
 export interface BenchContext {
@@ -65,6 +82,6 @@ export function unitsPerSecond(work: () => number, repeats: number, warmupMs: nu
 }
 
 /** A throughput figure from a Timing: its median as the value, every sample kept, both rounded to whole units. */
-export function rateMetric(key: string, t: Timing, unit: string, note: string): BenchMetric {
-  return { key, value: Math.round(t.median), unit, note, samples: t.samples.map(Math.round) };
+export function rateMetric(key: string, t: Timing, unit: string, note: string, budget?: Budget): BenchMetric {
+  return { key, value: Math.round(t.median), unit, note, samples: t.samples.map(Math.round), ...(budget ? { budget } : {}) };
 }

@@ -1,9 +1,13 @@
 /**
  * Registry of env ids (Gymnasium's `gymnasium.make`). Ids are `namespace/Name-vN`.
- * `make(id, kwargs)` builds the env, sets `env.spec`, and wraps it in `TimeLimit` when the
- * registration declares `maxEpisodeSteps` (unless kwargs say `maxEpisodeSteps: null`).
+ * `make(id, kwargs)` builds the env, sets `env.spec`, wraps it in `OrderEnforcing` (as Gymnasium's
+ * `make` does: `step` or `render` before `reset` throws, and so does an action outside the action
+ * space; kwarg `orderEnforce: false` leaves it out), then in `TimeLimit` when the registration
+ * declares `maxEpisodeSteps` (unless kwargs say `maxEpisodeSteps: null`). Every other kwarg goes to
+ * the env's entry point, which rejects the ones it does not know.
  */
 import type { Env, EnvSpec } from './core.js';
+import { OrderEnforcing, TimeLimit } from './wrappers.js';
 
 export interface Registration {
   readonly id: string;
@@ -15,15 +19,8 @@ export interface Registration {
 
 const ID_PATTERN = /^[a-z][a-z0-9_-]*\/[A-Za-z][A-Za-z0-9_]*-v\d+$/;
 const registry = new Map<string, Registration>();
-type TimeLimitFactory = (env: Env, maxEpisodeSteps: number) => Env;
-let timeLimit: TimeLimitFactory | undefined;
 
 export class UnknownEnvError extends Error {}
-
-/** Called once by wrappers.ts so the registry need not import the wrappers (no import cycle). */
-export function setTimeLimitFactory(f: TimeLimitFactory): void {
-  timeLimit = f;
-}
 
 export function register(reg: Registration): void {
   if (!ID_PATTERN.test(reg.id)) throw new Error(`register: id '${reg.id}' must look like 'namespace/Name-v0'`);
@@ -43,8 +40,12 @@ export function registration(id: string): Registration {
 
 export function make(id: string, kwargs: Record<string, unknown> = {}): Env {
   const reg = registration(id);
-  const { maxEpisodeSteps: override, ...rest } = kwargs;
-  const env = reg.entryPoint(rest);
+  const { maxEpisodeSteps: override, orderEnforce, ...rest } = kwargs;
+  if (orderEnforce !== undefined && typeof orderEnforce !== 'boolean') throw new TypeError(`make: kwarg 'orderEnforce' must be true or false, got ${String(orderEnforce)}`);
+  if (override !== undefined && override !== null && (typeof override !== 'number' || !Number.isInteger(override) || override <= 0)) {
+    throw new TypeError(`make: kwarg 'maxEpisodeSteps' must be a positive integer or null, got ${String(override)}`);
+  }
+  let env = reg.entryPoint(rest);
   const maxEpisodeSteps = override === null ? undefined : ((override as number | undefined) ?? reg.maxEpisodeSteps);
   const spec: EnvSpec = {
     id,
@@ -53,9 +54,12 @@ export function make(id: string, kwargs: Record<string, unknown> = {}): Env {
     ...(reg.rewardThreshold !== undefined ? { rewardThreshold: reg.rewardThreshold } : {}),
   };
   env.spec = spec;
+  if (orderEnforce !== false) {
+    env = new OrderEnforcing(env);
+    env.spec = spec;
+  }
   if (maxEpisodeSteps === undefined) return env;
-  if (!timeLimit) throw new Error('make: wrappers are not loaded; import from env/index.ts');
-  const wrapped = timeLimit(env, maxEpisodeSteps);
+  const wrapped = new TimeLimit(env, maxEpisodeSteps);
   wrapped.spec = spec;
   return wrapped;
 }

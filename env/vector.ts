@@ -133,6 +133,13 @@ export class SyncVectorEnv {
   step(actions: Int32Array): VectorBuffers {
     if (!this.started) throw new Error('SyncVectorEnv.step called before reset');
     if (actions.length !== this.numEnvs) throw new RangeError(`step: ${actions.length} actions for ${this.numEnvs} envs`);
+    // The action check of OrderEnforcing, once per call for all envs (the flat path skips it).
+    const lo = this.singleActionSpace.start;
+    const hi = lo + this.numActions;
+    for (let i = 0; i < this.numEnvs; i++) {
+      const a = actions[i]!;
+      if (a < lo || a >= hi) throw new RangeError(`step: action ${a} of env ${i} is outside the action space Discrete(${this.numActions}): expected an integer from ${lo} to ${hi - 1}`);
+    }
     const b = this.buffers;
     for (let i = 0; i < this.numEnvs; i++) {
       b.finalInfos[i] = null;

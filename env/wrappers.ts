@@ -9,8 +9,7 @@
  * others make the vector env fall back to the generic `step`, which gives the same numbers.
  */
 import type { Env, EnvSpec, Info, ResetArgs, ResetResult, StepResult } from './core.js';
-import { setTimeLimitFactory } from './registry.js';
-import { Box, type Space, type SpaceValue } from './spaces.js';
+import { Box, Discrete, type Space, type SpaceValue } from './spaces.js';
 import { isFlatEnv, type FlatEnv } from './vector.js';
 
 export class Wrapper<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> implements Env<O, A> {
@@ -91,14 +90,47 @@ export class TimeLimit<O extends SpaceValue = SpaceValue, A extends SpaceValue =
   }
 }
 
-setTimeLimitFactory((env, maxEpisodeSteps) => new TimeLimit(env, maxEpisodeSteps));
 
 /** Gymnasium's `ResetNeeded`: the env was used in an order the contract forbids. */
 export class ResetNeeded extends Error {
   override name = 'ResetNeeded';
 }
 
-/** Throws on `step` (and, unless disabled, `render`) before the first `reset`. */
+/** An action outside the env's action space (Gymnasium asserts `action_space.contains(action)`). */
+export class InvalidAction extends TypeError {
+  override name = 'InvalidAction';
+}
+
+function describeValue(x: unknown): string {
+  if (typeof x === 'string') return `${JSON.stringify(x)} (a string)`;
+  if (x === undefined) return 'undefined';
+  if (typeof x === 'number') return String(x);
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}
+
+/** `step: action 999 is outside the action space Discrete(57): expected an integer from 0 to 56`. */
+export function invalidActionMessage(action: unknown, space: Space): string {
+  const expected =
+    space instanceof Discrete
+      ? `expected an integer from ${space.start} to ${space.start + space.n - 1}`
+      : `expected a value of ${JSON.stringify(space.toJSON())}`;
+  const name = space instanceof Discrete ? `Discrete(${space.n}${space.start !== 0 ? `, start=${space.start}` : ''})` : space.constructor.name;
+  return `step: action ${describeValue(action)} is outside the action space ${name}: ${expected}`;
+}
+
+/**
+ * Throws ResetNeeded on `step` (and, unless disabled, `render`) before the first `reset`, and
+ * InvalidAction on a `step` whose action is outside the action space (an env would otherwise
+ * spend a tick on it: the sandbox reads 999 as "command not found"). `make` adds it to every env.
+ *
+ * The flat path (`stepFlat`, driven by the vector env) keeps only the order check, one boolean:
+ * the vector env checks its action array once per call at its public `step`, so the per-env hot
+ * loop does no second range check.
+ */
 export class OrderEnforcing<O extends SpaceValue = SpaceValue, A extends SpaceValue = SpaceValue> extends Wrapper<
   O,
   A
@@ -109,14 +141,17 @@ export class OrderEnforcing<O extends SpaceValue = SpaceValue, A extends SpaceVa
     super(env);
     this.disableRenderOrderEnforcing = opts.disableRenderOrderEnforcing ?? false;
     if (isFlatEnv(env)) {
+      // Until the first reset, stepFlat throws; the first resetFlat swaps in the inner env's own
+      // stepFlat, so the hot loop pays nothing for the order check afterwards.
+      const direct = env.stepFlat.bind(env);
       installFlat(this, env, {
         resetFlat: (seed, buf, i) => {
+          if (!this.reset_) (this as unknown as FlatEnv).stepFlat = direct;
           this.reset_ = true;
           env.resetFlat(seed, buf, i);
         },
-        stepFlat: (action, buf, i) => {
-          if (!this.reset_) throw new ResetNeeded('Cannot call step() before calling reset()');
-          env.stepFlat(action, buf, i);
+        stepFlat: () => {
+          throw new ResetNeeded('Cannot call step() before calling reset()');
         },
       });
     }
@@ -125,11 +160,13 @@ export class OrderEnforcing<O extends SpaceValue = SpaceValue, A extends SpaceVa
     return this.reset_;
   }
   override reset(args?: ResetArgs): ResetResult<O> {
+    if (!this.reset_ && isFlatEnv(this.env)) (this as unknown as FlatEnv).stepFlat = this.env.stepFlat.bind(this.env);
     this.reset_ = true;
     return this.env.reset(args);
   }
   override step(action: A): StepResult<O> {
     if (!this.reset_) throw new ResetNeeded('Cannot call step() before calling reset()');
+    if (!this.env.actionSpace.contains(action)) throw new InvalidAction(invalidActionMessage(action, this.env.actionSpace));
     return this.env.step(action);
   }
   override render(): string {

@@ -1,5 +1,5 @@
 /**
- * Emergence analysis (DESIGN.md, "Emergence, defined"): a pure function of a run directory's data.
+ * Emergence analysis (docs/DESIGN.md, "Emergence, defined"): a pure function of a run directory's data.
  *
  * A behaviour *emerges* in a seed when its per-episode rate under the final stochastic policy is at
  * least 10% and at least 3× its rate under the initial policy (what exploration alone produces).

@@ -58,3 +58,30 @@ export function runCli(name: string, main: () => Promise<number>, options: CliOp
     exit(1);
   });
 }
+
+/** Declared limits of the integer flags the CLIs share (the scenario's own limits are in its schema). */
+export const LIMITS = {
+  /** Training env steps per job: 1e9 is about ten hours at the sandbox's training speed on one core. */
+  steps: 1_000_000_000,
+  evalEpisodes: 100_000,
+  traces: 1_000,
+  workers: 256,
+  seeds: 10_000,
+  checkpointEvery: 1_000_000,
+} as const;
+
+/**
+ * An integer flag given as text (the CLIs declare integer flags as strings, so that `--steps abc`
+ * can be named as given rather than as yargs' NaN). Undefined when absent; a UsageError naming
+ * the flag, the accepted range and the text otherwise. Accepts `50000`, `5e4`, `50_000`.
+ */
+export function intFlag(name: string, raw: string | number | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  if (text === '') throw new UsageError(`--${name} needs a value (an integer from ${min} to ${max})`);
+  const v = Number(text.replace(/_/g, ''));
+  if (!Number.isFinite(v)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${text}' (not a number)`);
+  if (!Number.isInteger(v)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${text} (not a whole number)`);
+  if (v < min || v > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${text}`);
+  return v;
+}

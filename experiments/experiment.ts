@@ -14,11 +14,12 @@ import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.
 import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
-import { cliDefaults, runCli, UsageError } from './cli.js';
+import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
 import { git } from './git.js';
 import { allJobs, defaultAgent, parseShard, shardJobs, type Shard } from './jobs.js';
 import { BEHAVIOURS } from './metrics.js';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
+import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
 import { formatDuration } from './progress.js';
 import { RUN_FORMAT, readConfig, type RunConfig } from './rundir.js';
 import { formatEmergenceTable } from './summary.js';
@@ -49,12 +50,6 @@ export function parseSeeds(text: string): number[] | null {
   return seeds;
 }
 
-function positiveInt(name: string, v: number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < 1) usage(`--${name} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
 function utcStamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
@@ -81,15 +76,15 @@ async function main(): Promise<number> {
     .option('shapings', { type: 'string', describe: 'comma-separated reward shapings (default: all of the scenario\'s)' })
     .option('seeds', { type: 'string', describe: 'a count (5 = seeds 1..5), a list (1,2,7) or a range (3..6); default from the profile' })
     .option('agent', { type: 'string', choices: [...AGENTS], describe: 'agent for every shaping (default: ppo, and ppo-lagrangian for constrained shapings)' })
-    .option('steps', { type: 'number', describe: 'training env steps per job (default from the profile)' })
+    .option('steps', { type: 'string', describe: `training env steps per job, 1 to ${LIMITS.steps} (default from the profile)` })
     .option('profile', { type: 'string', choices: [...PROFILE_NAMES], default: 'default', describe: 'sizes: ' + PROFILE_NAMES.map((p) => `${p} (${PROFILES[p].seeds} seeds × ${PROFILES[p].steps} steps, ${PROFILES[p].evalEpisodes} eval episodes)`).join('; ') })
-    .option('workers', { type: 'number', describe: `worker processes, each with its own tfjs (default: cores = ${cores}, at most the number of jobs)` })
+    .option('workers', { type: 'string', describe: `worker processes, each with its own tfjs, 1 to ${LIMITS.workers} (default: cores = ${cores}, at most the number of jobs)` })
     .option('backend', { type: 'string', choices: [...BACKEND_REQUESTS], default: 'auto', describe: 'tfjs backend of the workers' })
     .option('out', { type: 'string', describe: 'run directory to create (default: runs/<scenario>-<utc>)' })
     .option('resume', { type: 'string', describe: 'finish the run in this directory (its config.json gives every setting; only --workers may be given)' })
     .option('shard', { type: 'string', describe: 'run only shard i of n (0-based, e.g. 0/4): jobs whose index mod n is i; merge with `npm run merge`' })
-    .option('eval-episodes', { type: 'number', describe: 'evaluation episodes per policy, stochastic (default from the profile; default profile: 100)' })
-    .option('traces', { type: 'number', describe: 'traced evaluation episodes per job (default from the profile)' })
+    .option('eval-episodes', { type: 'string', describe: `evaluation episodes per policy, stochastic, 1 to ${LIMITS.evalEpisodes} (default from the profile; default profile: 100)` })
+    .option('traces', { type: 'string', describe: 'traced evaluation episodes per job, at most --eval-episodes (default from the profile, capped at --eval-episodes)' })
     .option('prior', { type: 'boolean', default: true, describe: 'start policies from the scenario\'s action prior (--no-prior: plain initialisation)' })
     .example('npm run experiment -- --scenario mining', 'every shaping of the mining scenario, 5 seeds (the default profile)')
     .example('npm run experiment -- --scenario control --profile smoke', 'a one-minute smoke run')
@@ -99,7 +94,7 @@ async function main(): Promise<number> {
   const argv = await cliDefaults(cli).parseAsync();
 
   const given = (flag: string) => process.argv.slice(2).some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`) || (flag === 'prior' && a === '--no-prior'));
-  const workersFlag = positiveInt('workers', argv.workers);
+  const workersFlag = intFlag('workers', argv.workers, 1, LIMITS.workers);
 
   let dir: string;
   let config: RunConfig | undefined;
@@ -114,6 +109,8 @@ async function main(): Promise<number> {
     } catch (e) {
       usage(`--resume: ${(e as Error).message}`);
     }
+    // Before anything is recovered (truncated): a live run in this directory must be left alone.
+    lockRunDir(dir);
     horizon = (c.scenario.resolved as Scenario).horizon;
     const pending = shardJobs(allJobs(c.shapings, c.seeds), c.shard).length;
     const header = `resuming ${dir} (${c.scenario.name}, ${pending} jobs${c.shard ? `, shard ${c.shard.index}/${c.shard.count}` : ''})`;
@@ -140,10 +137,11 @@ async function main(): Promise<number> {
   const profile = PROFILES[profileName];
   const seeds = argv.seeds === undefined ? Array.from({ length: profile.seeds }, (_, i) => i + 1) : parseSeeds(argv.seeds);
   if (seeds === null) usage(`--seeds must be a count (5), a list of distinct seeds (1,2,7) or a range (3..6), got '${argv.seeds}'`);
-  const steps = positiveInt('steps', argv.steps) ?? profile.steps;
-  const evalEpisodes = positiveInt('eval-episodes', argv['eval-episodes']) ?? profile.evalEpisodes;
-  const traceEpisodes = argv.traces ?? profile.traceEpisodes;
-  if (!Number.isInteger(traceEpisodes) || traceEpisodes < 0 || traceEpisodes > evalEpisodes) usage(`--traces must be an integer in [0, ${evalEpisodes}], got ${traceEpisodes}`);
+  if (seeds.length > LIMITS.seeds) usage(`--seeds: at most ${LIMITS.seeds} seeds, got ${seeds.length}`);
+  const steps = intFlag('steps', argv.steps, 1, LIMITS.steps) ?? profile.steps;
+  const evalEpisodes = intFlag('eval-episodes', argv['eval-episodes'], 1, LIMITS.evalEpisodes) ?? profile.evalEpisodes;
+  // Unasked, the profile's trace count is capped at the evaluation episodes there are to trace.
+  const traceEpisodes = intFlag('traces', argv.traces, 0, Math.min(LIMITS.traces, evalEpisodes)) ?? Math.min(profile.traceEpisodes, evalEpisodes);
   let shard: Shard | null = null;
   if (argv.shard !== undefined) {
     shard = parseShard(argv.shard);
@@ -153,7 +151,15 @@ async function main(): Promise<number> {
   if (jobs.length === 0) usage(`shard ${argv.shard} has no jobs (${shapings.length * seeds.length} jobs in all)`);
   const now = new Date();
   dir = argv.out ?? path.join('runs', `${scenario.name}-${utcStamp(now)}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
-  if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
+  // The lock first (it creates the directory): another process starting on the same --out is
+  // refused by the lock, naming its pid, rather than racing this one past the emptiness check.
+  try {
+    lockRunDir(dir);
+  } catch (e) {
+    if (e instanceof RunDirError) usage(`--out ${e.message}`);
+    throw e;
+  }
+  if (entriesBesidesLock(dir).length > 0) {
     usage(fs.existsSync(path.join(dir, 'config.json')) ? `--out ${dir} is an existing run; continue it with --resume ${dir}` : `--out ${dir} exists and is not an empty directory`);
   }
   const agents = Object.fromEntries(shapings.map((s) => [s, argv.agent ?? defaultAgent(scenario, s)]));
@@ -224,9 +230,9 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
   if (s.missingJobs.length > 0) out(`missing jobs: ${s.missingJobs.join(', ')}`);
   out();
   out(`${res.jobsRunHere} jobs run in ${formatDuration(res.wallSeconds)} (${(res.envSteps / res.wallSeconds).toFixed(0)} env steps/s); run directory: ${dir}`);
-  const report = writeReport(dir);
+  const report = writeReport(dir, { generatedBy: 'npm run experiment' });
   out(`report: ${report.html} (${(report.htmlBytes / 1024).toFixed(0)} kB); summary: ${report.markdown}`);
   return 0;
 }
 
-runCli('experiment', main);
+runCli('experiment', main, { badInput: [RunDirLockedError, RunDirError] });

@@ -84,7 +84,7 @@ interface EpisodeSummary {
   firewall: readonly FirewallEntry[];
 }
 
-/** The sandbox's end-of-episode summary from a final `info` (SANDBOX.md contract). */
+/** The sandbox's end-of-episode summary from a final `info` (`EpisodeSummary` in env/sandbox/env.ts). */
 export function episodeSummary(info: Info): EpisodeSummary {
   const ep = info.episode as Partial<EpisodeSummary> | undefined;
   if (!ep || typeof ep !== 'object' || !ep.safety || !Array.isArray(ep.firewall)) {

@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   }
   process.stdout.write(formatEmergenceTable(res.summary) + '\n\n');
   if (res.missing.length > 0) process.stdout.write(`warning: ${res.missing.length} jobs have no data in any shard: ${res.missing.join(', ')}\n`);
-  const report = writeReport(out);
+  const report = writeReport(out, { generatedBy: 'npm run merge' });
   process.stdout.write(`merged ${res.jobs} jobs from ${dirs.length} directories into ${out}; report: ${report.html}; summary: ${report.markdown}\n`);
   return 0;
 }

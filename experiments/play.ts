@@ -17,7 +17,7 @@ import type { Scenario } from '../env/sandbox/scenario.js';
 import { UnknownShapingError } from '../env/sandbox/shaping.js';
 import { SANDBOX_HOSTNAME, SANDBOX_USER } from '../env/sandbox/shell/parse.js';
 import { ShellSession } from '../env/sandbox/shell/session.js';
-import { formatResult } from '../env/sandbox/shell/transcript.js';
+import { formatResult, safetyLines } from '../env/sandbox/shell/transcript.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
 
 function usage(message: string): never {
@@ -75,6 +75,32 @@ async function parseArgs(): Promise<PlayArgs> {
   return { scenario, shaping: argv.shaping, seed: Number(argv.seed), reveal: argv.reveal };
 }
 
+/** Stands for the `clear` command's output until it is written; see `escapeControls`. */
+const CLEAR_MARK = '\uE000';
+const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+
+/**
+ * Text for the user's terminal with every control character but newline and tab shown as `\xHH`
+ * (`\u{HHHH}` beyond one byte): ESC, NUL, CR, BEL, DEL, the C1 controls, and the private-use
+ * character play uses for `clear`. What a person types (or pipes) is echoed back in commands,
+ * error messages and tick lines; raw, `ESC[31m` would recolour their terminal and `ESC]0;...`
+ * retitle it. The sandbox's own `clear` is the one sequence let through (interactive only).
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\uE000]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** Output of the session made safe for the terminal: escaped, with `clear`s put back. */
+function terminalText(text: string, clearScreen: boolean): string {
+  return text
+    .split(CLEAR_MARK)
+    .map(escapeControls)
+    .join(clearScreen ? CLEAR_SCREEN : '');
+}
+
 async function play(args: PlayArgs): Promise<void> {
   let env: SandboxEnv;
   try {
@@ -84,8 +110,8 @@ async function play(args: PlayArgs): Promise<void> {
     throw e;
   }
   const interactive = process.stdin.isTTY === true;
-  const session = new ShellSession(env, { seed: args.seed, clearScreen: interactive ? '\x1b[2J\x1b[H' : '' });
-  const write = (s: string) => void process.stdout.write(s);
+  const session = new ShellSession(env, { seed: args.seed, clearScreen: CLEAR_MARK });
+  const write = (s: string) => void process.stdout.write(terminalText(s, interactive));
 
   write(
     `# rome-gym sandbox: scenario ${args.scenario.name}, shaping ${env.shapingName}${env.shaping.proxy ? ' (a misspecified proxy)' : ''}, seed ${args.seed}, horizon ${args.scenario.horizon}${args.reveal ? ', hidden signals revealed' : ''}\n`,
@@ -135,7 +161,11 @@ async function play(args: PlayArgs): Promise<void> {
     write('bash: syntax error: unexpected end of file\n');
   }
   rl.close();
-  if (!session.over) write(`# session ended after ${session.tick} tick${session.tick === 1 ? '' : 's'}, the episode still running: return ${session.return.toFixed(3)}\n`);
+  if (!session.over) {
+    write(`# session ended after ${session.tick} tick${session.tick === 1 ? '' : 's'}, the episode still running: return ${session.return.toFixed(3)}\n`);
+    // `exit` or Ctrl-D mid-episode: the safety side of the episode so far, as at an episode's end.
+    if (args.reveal) write(safetyLines(env.episodeSummary(), session.tick - 1, 'still due').map((l) => l + '\n').join(''));
+  }
 }
 
 async function main(): Promise<number> {

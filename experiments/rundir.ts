@@ -1,5 +1,5 @@
 /**
- * Run-directory I/O: the contract between experiments and reports (DESIGN.md, "Run directory").
+ * Run-directory I/O: the contract between experiments and reports (docs/DESIGN.md, "Run directory").
  *
  * ```
  * runs/<scenario>-<utc>/
@@ -78,7 +78,7 @@ export interface EvalRow {
   metrics: SafetyValues;
 }
 
-/** The sandbox's firewall entry (SANDBOX.md contract). Unknown extra fields are kept. */
+/** The sandbox's firewall entry (env/sandbox/network.ts; docs/DESIGN.md, "Three signals, never mixed"). Unknown extra fields are kept. */
 export interface FirewallEntry {
   tick: number;
   kind: 'connection' | 'alert';
@@ -547,7 +547,13 @@ export function readConfig(dir: string): RunConfig {
   } catch {
     throw new Error(`${dir}: not a run directory (no ${FILES.config})`);
   }
-  const c = JSON.parse(text) as RunConfig;
+  let c: RunConfig;
+  try {
+    c = JSON.parse(text) as RunConfig;
+  } catch {
+    throw new Error(`${file} is not valid JSON (damaged or truncated)`);
+  }
+  if (c === null || typeof c !== 'object') throw new Error(`${file} does not hold a run configuration`);
   if (c.format !== RUN_FORMAT) throw new Error(`${file}: format is '${String(c.format)}', expected '${RUN_FORMAT}'`);
   return c;
 }

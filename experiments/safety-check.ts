@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { cliDefaults, runCli, UsageError } from './cli.js';
+import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
 import { writeFileAtomic } from './rundir.js';
 import { formatDuration } from './progress.js';
 import { failureLine, formatTable, junitXml, markdown, verdictLine } from './safety/report.js';
@@ -62,14 +62,14 @@ async function main(): Promise<number> {
     .option('junit', { type: 'string', describe: 'also write JUnit XML here' })
     .option('markdown', { type: 'string', describe: 'also write the Markdown summary here (it is appended to $GITHUB_STEP_SUMMARY when that is set)' })
     .option('check', { type: 'string', array: true, describe: 'run only this check (repeatable)' })
-    .option('workers', { type: 'number', describe: `training worker processes (default: cores = ${cores})` })
+    .option('workers', { type: 'string', describe: `training worker processes, 1 to ${LIMITS.workers} (default: cores = ${cores})` })
     .option('runs-dir', { type: 'string', describe: "keep the statistical checks' run directories here (an empty or new directory; open them with npm run report)" })
     .example('npm run safety-check', 'the default suite (experiments/safety-suite.yaml) against experiments/safety-baseline.json')
     .example('npm run safety-check -- --junit safety.xml --markdown safety.md', 'also write JUnit XML and Markdown')
     .example('npm run safety-check -- --check mining-constrained-violations --runs-dir runs/safety', 'one check, keeping its run directory')
     .example('npm run safety-check -- --update', 're-record the baseline after an intended change (review the printed diff)');
   const argv = await cliDefaults(cli).parseAsync();
-  if (argv.workers !== undefined && (!Number.isInteger(argv.workers) || argv.workers < 1)) throw new UsageError(`--workers must be a positive integer, got ${String(argv.workers)}`);
+  const workers = intFlag('workers', argv.workers, 1, LIMITS.workers);
   const junitFile = outputPath('junit', argv.junit);
   const markdownFile = outputPath('markdown', argv.markdown);
 
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   const run = await runSuite(suite, {
     update: argv.update,
     only: argv.check ?? [],
-    workers: argv.workers ?? cores,
+    workers: workers ?? cores,
     runsDir: argv['runs-dir'] ?? null,
     log,
     onStarted: releaseLog,

@@ -26,7 +26,7 @@ import {
   type BackendRequest,
   type Hyperparameters,
 } from '../agents/index.js';
-import { cliDefaults, runCli, UsageError } from './cli.js';
+import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
 
 const ENV = 'classic/CartPole-v1';
 const THRESHOLD = 475;
@@ -61,19 +61,18 @@ async function main(): Promise<number> {
     .scriptName('npm run solve-cartpole --')
     .usage('$0 [options]\n\nTrains on classic/CartPole-v1 across seeds and reports whether each reaches a mean evaluation\nreturn >= 475 within the step budget.')
     .option('agent', { type: 'string', choices: [...AGENTS], default: 'ppo', describe: 'agent' })
-    .option('seeds', { type: 'number', default: 5, describe: 'seeds 1..N' })
-    .option('steps', { type: 'number', default: 100_000, describe: 'env-step budget per seed' })
-    .option('eval-every', { type: 'number', default: 5_000, describe: 'env steps between evaluations' })
-    .option('eval-episodes', { type: 'number', default: 20, describe: 'stochastic episodes per evaluation' })
-    .option('final-episodes', { type: 'number', default: 100, describe: 'episodes of the final evaluation' })
+    .option('seeds', { type: 'string', default: '5', describe: `seeds 1..N, N from 1 to ${LIMITS.seeds}` })
+    .option('steps', { type: 'string', default: '100000', describe: `env-step budget per seed, 1 to ${LIMITS.steps}` })
+    .option('eval-every', { type: 'string', default: '5000', describe: 'env steps between evaluations' })
+    .option('eval-episodes', { type: 'string', default: '20', describe: `stochastic episodes per evaluation, 1 to ${LIMITS.evalEpisodes}` })
+    .option('final-episodes', { type: 'string', default: '100', describe: `episodes of the final evaluation, 1 to ${LIMITS.evalEpisodes}` })
     .option('backend', { type: 'string', choices: [...BACKEND_REQUESTS], default: 'auto', describe: 'tfjs backend' })
     .option('hyper', { type: 'string', array: true, describe: 'hyperparameter override KEY=VALUE (repeatable), e.g. --hyper normObs=false' })
     .option('json', { type: 'string', describe: 'also write the curves to this JSON file' });
-  const argv = await cliDefaults(cli).parseAsync();
-  for (const k of ['seeds', 'steps', 'eval-every', 'eval-episodes', 'final-episodes'] as const) {
-    const v = argv[k];
-    if (!Number.isInteger(v) || v <= 0) throw new UsageError(`--${k} must be a positive integer, got ${v}`);
-  }
+  const parsed = await cliDefaults(cli).parseAsync();
+  const maxOf = { seeds: LIMITS.seeds, steps: LIMITS.steps, 'eval-every': LIMITS.steps, 'eval-episodes': LIMITS.evalEpisodes, 'final-episodes': LIMITS.evalEpisodes } as const;
+  const ints = Object.fromEntries((Object.keys(maxOf) as (keyof typeof maxOf)[]).map((k) => [k, intFlag(k, parsed[k], 1, maxOf[k])!])) as Record<keyof typeof maxOf, number>;
+  const argv = { ...parsed, ...ints };
   const agent = argv.agent as AgentName;
   const hyper: Partial<Hyperparameters> = {};
   for (const kv of argv.hyper ?? []) {

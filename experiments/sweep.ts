@@ -16,6 +16,7 @@ import { analyse, type Summary } from './analysis.js';
 import { allJobs, shardJobs, type SweepJob } from './jobs.js';
 import type { JobProgress, JobSettings } from './job.js';
 import type { Behaviour } from './metrics.js';
+import { lockRunDir } from './lock.js';
 import { SweepProgress } from './progress.js';
 import {
   FILES,
@@ -109,7 +110,20 @@ export function writeSummary(dir: string, behaviours: readonly Behaviour[]): Sum
   return summary;
 }
 
+/**
+ * Runs the sweep holding the run directory's lock (experiments/lock.ts): a second process on the
+ * same directory is refused with RunDirLockedError before it reads or truncates anything.
+ */
 export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
+  const lock = lockRunDir(opts.dir);
+  try {
+    return await sweepLocked(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function sweepLocked(opts: SweepOptions): Promise<SweepResult> {
   const started = performance.now();
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const resuming = opts.config === undefined;

@@ -41,7 +41,8 @@ import {
 } from '../agents/index.js';
 import { envDeclared } from '../agents/train.js';
 import { makeEnv, type EnvInfo } from '../agents/envinfo.js';
-import { cliDefaults, runCli, UsageError } from './cli.js';
+import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
+import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
 import { git } from './git.js';
 import { formatDuration } from './progress.js';
 import { EPISODE_COLUMNS, EVAL_COLUMNS } from './rundir.js';
@@ -125,22 +126,89 @@ class Progress {
   }
 }
 
+/** The flags that define a run: with `--resume DIR` they all come from DIR/config.json instead. */
+const RUN_FLAGS = ['env', 'scenario', 'shaping', 'agent', 'steps', 'seed', 'out', 'backend', 'prior', 'checkpoint-every', 'eval-episodes'] as const;
+
+/** What a run is: from the flags, or from config.json on --resume. */
+interface RunSpec {
+  envId: string;
+  envKwargs: Record<string, unknown>;
+  agent: AgentName;
+  steps: number;
+  seed: number;
+  prior: boolean;
+  /** The hyperparameters as given (overrides); resolved against the agent's and env's defaults. */
+  hyper: Partial<Hyperparameters>;
+  backend: BackendRequest;
+  every: number;
+  evalEpisodes: number;
+  dir: string;
+  resume: boolean;
+}
+
+/** Reads a run's config.json for `--resume DIR`; bad or missing: a UsageError naming the file. */
+function specFromConfig(dir: string): RunSpec {
+  const file = path.join(dir, 'config.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    usage(`--resume ${dir}: not a training run directory (no ${file}); start the run with --out ${dir}`);
+  }
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    usage(`--resume: ${file} is not valid JSON (damaged or truncated)`);
+  }
+  if (c?.['format'] !== TRAIN_RUN_FORMAT) {
+    const hint = c?.['format'] === 'rome-gym-run/1' ? `; it is an experiment run: npm run experiment -- --resume ${dir}` : '';
+    usage(`--resume: ${file} has format ${JSON.stringify(c?.['format'])}, expected '${TRAIN_RUN_FORMAT}'${hint}`);
+  }
+  const env = c['env'] as { id?: unknown; kwargs?: unknown } | undefined;
+  const backend = c['backend'] as { requested?: unknown } | undefined;
+  const need = (ok: boolean, what: string) => {
+    if (!ok) usage(`--resume: ${file} lacks a valid '${what}'`);
+  };
+  need(typeof env?.id === 'string', 'env.id');
+  need(typeof c['agent'] === 'string' && (AGENTS as readonly string[]).includes(c['agent'] as string), 'agent');
+  need(Number.isSafeInteger(c['steps']), 'steps');
+  need(Number.isSafeInteger(c['seed']), 'seed');
+  need(typeof c['hyperparameters'] === 'object' && c['hyperparameters'] !== null, 'hyperparameters');
+  need(Number.isSafeInteger(c['checkpointEvery']), 'checkpointEvery');
+  need(Number.isSafeInteger(c['evalEpisodes']), 'evalEpisodes');
+  return {
+    envId: env!.id as string,
+    envKwargs: (env!.kwargs ?? {}) as Record<string, unknown>,
+    agent: c['agent'] as AgentName,
+    steps: c['steps'] as number,
+    seed: c['seed'] as number,
+    prior: c['prior'] === true,
+    hyper: c['hyperparameters'] as Partial<Hyperparameters>,
+    backend: (BACKEND_REQUESTS as readonly string[]).includes(backend?.requested as string) ? (backend!.requested as BackendRequest) : 'auto',
+    every: c['checkpointEvery'] as number,
+    evalEpisodes: c['evalEpisodes'] as number,
+    dir,
+    resume: true,
+  };
+}
+
 async function main(): Promise<number> {
   let y = yargs(hideBin(process.argv))
     .scriptName('npm run train --')
-    .usage('$0 --env ID --agent NAME --steps N --seed S --out DIR [options]\n\nOne training run of a policy-gradient agent; writes config.json, episodes.csv, updates.csv,\neval.csv, policy.json and checkpoints/ into DIR.')
+    .usage('$0 --env ID --agent NAME --steps N --seed S --out DIR [options]\n$0 --resume DIR\n\nOne training run of a policy-gradient agent; writes config.json, episodes.csv, updates.csv,\neval.csv, policy.json and checkpoints/ into DIR. Ctrl-C (or SIGTERM) stops at the end of the\ncurrent update with a checkpoint; --resume DIR continues from the last checkpoint.')
     .option('env', { type: 'string', describe: 'registered env id, e.g. classic/CartPole-v1 or rome/Sandbox-v0' })
     .option('scenario', { type: 'string', describe: 'sandbox scenario (env kwarg `scenario`)' })
     .option('shaping', { type: 'string', describe: 'sandbox reward shaping (env kwarg `shaping`; default: the scenario\'s first)' })
     .option('agent', { type: 'string', choices: [...AGENTS], default: 'ppo', describe: 'learning algorithm' })
-    .option('steps', { type: 'number', describe: 'total training env steps' })
-    .option('seed', { type: 'number', default: 1, describe: 'seed of everything random in the run' })
-    .option('out', { type: 'string', describe: 'run directory (created; must be new unless --resume)' })
+    .option('steps', { type: 'string', describe: `total training env steps, 1 to ${LIMITS.steps}` })
+    .option('seed', { type: 'string', default: '1', describe: 'seed of everything random in the run (an integer)' })
+    .option('out', { type: 'string', describe: 'run directory (created; must be new or empty)' })
     .option('backend', { type: 'string', choices: [...BACKEND_REQUESTS], default: 'auto', describe: 'tfjs backend: auto tries tensorflow (tfjs-node-gpu), then wasm, then cpu' })
     .option('prior', { type: 'boolean', default: false, describe: 'initialise action preferences from the env\'s actionPrior()' })
-    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
-    .option('checkpoint-every', { type: 'number', default: 10, describe: 'updates between checkpoints' })
-    .option('eval-episodes', { type: 'number', default: 10, describe: 'stochastic evaluation episodes of the final policy (0: none)' });
+    .option('resume', { type: 'string', describe: 'continue the run in this directory from its last checkpoint (its config.json gives every setting)' })
+    .option('checkpoint-every', { type: 'string', default: '10', describe: `updates between checkpoints, 1 to ${LIMITS.checkpointEvery}` })
+    .option('eval-episodes', { type: 'string', default: '10', describe: `stochastic evaluation episodes of the final policy, 0 to ${LIMITS.evalEpisodes} (0: none)` });
   for (const [key, doc] of Object.entries(HYPER_DOCS)) {
     y = y.option(kebab(key), { type: 'string', group: 'Hyperparameters (default: per agent and env, see config.json):', describe: `${doc.help} [${doc.agents.length === AGENTS.length ? 'all agents' : doc.agents.join(', ')}]` });
   }
@@ -148,57 +216,74 @@ async function main(): Promise<number> {
     .example('npm run train -- --env classic/CartPole-v1 --agent ppo --steps 100000 --seed 1 --out runs/cartpole-1', 'PPO on CartPole (solves it within the budget)')
     .example('npm run train -- --env rome/Sandbox-v0 --scenario mining --shaping outcome --agent ppo --steps 50000 --seed 3 --prior --out runs/mining-3', 'the sandbox, from the scenario\'s prior')
     .example('npm run train -- --env rome/Sandbox-v0 --scenario mining --shaping constrained --agent ppo-lagrangian --steps 50000 --out runs/lag', 'constrained shaping with PPO-Lagrangian')
-    .example('npm run train -- --env classic/CartPole-v1 --steps 100000 --out runs/cartpole-1 --resume', 'continue a killed run');
+    .example('npm run train -- --resume runs/cartpole-1', 'continue a stopped or killed run');
   const argv = await cliDefaults(y).parseAsync();
-
-  if (argv.env === undefined) usage('--env is required (e.g. classic/CartPole-v1)');
-  if (argv.out === undefined) usage('--out is required');
-  if (argv.steps === undefined || !Number.isInteger(argv.steps) || argv.steps <= 0) usage(`--steps must be a positive integer, got ${String(argv.steps)}`);
-  if (!Number.isInteger(argv.seed)) usage(`--seed must be an integer, got ${argv.seed}`);
-  const every = argv['checkpoint-every'];
-  if (!Number.isInteger(every) || every <= 0) usage(`--checkpoint-every must be a positive integer, got ${every}`);
-  const evalEpisodes = argv['eval-episodes'];
-  if (!Number.isInteger(evalEpisodes) || evalEpisodes < 0) usage(`--eval-episodes must be a non-negative integer, got ${evalEpisodes}`);
-  const agent = argv.agent as AgentName;
-  const envKwargs: Record<string, unknown> = {};
-  if (argv.scenario !== undefined) envKwargs['scenario'] = argv.scenario;
-  if (argv.shaping !== undefined) envKwargs['shaping'] = argv.shaping;
-
-  const hyper: Partial<Hyperparameters> = {};
   const args = argv as unknown as Record<string, unknown>;
-  for (const key of Object.keys(HYPER_DOCS) as (keyof Hyperparameters)[]) {
-    const raw = args[kebab(key)];
-    if (raw === undefined) continue;
-    try {
-      (hyper as Record<string, unknown>)[key] = parseHyperValue(key, String(raw));
-    } catch (e) {
-      usage(`--${kebab(key)}: ${(e as Error).message}`);
+  const given = (flag: string) => process.argv.slice(2).some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`) || (flag === 'prior' && a === '--no-prior'));
+
+  let spec: RunSpec;
+  if (argv.resume !== undefined) {
+    if (argv.resume.trim() === '') usage('--resume needs the run directory: --resume DIR');
+    const extra = [...RUN_FLAGS, ...Object.keys(HYPER_DOCS).map(kebab)].filter(given);
+    if (extra.length > 0) usage(`--resume takes every setting from ${path.join(argv.resume, 'config.json')}; drop --${extra.join(', --')}`);
+    spec = specFromConfig(argv.resume);
+  } else {
+    if (argv.env === undefined) usage('--env is required (e.g. classic/CartPole-v1)');
+    if (argv.out === undefined) usage('--out is required');
+    const steps = intFlag('steps', argv.steps, 1, LIMITS.steps);
+    if (steps === undefined) usage(`--steps is required (an integer from 1 to ${LIMITS.steps})`);
+    const envKwargs: Record<string, unknown> = {};
+    if (argv.scenario !== undefined) envKwargs['scenario'] = argv.scenario;
+    if (argv.shaping !== undefined) envKwargs['shaping'] = argv.shaping;
+    const hyper: Partial<Hyperparameters> = {};
+    for (const key of Object.keys(HYPER_DOCS) as (keyof Hyperparameters)[]) {
+      const raw = args[kebab(key)];
+      if (raw === undefined) continue;
+      try {
+        (hyper as Record<string, unknown>)[key] = parseHyperValue(key, String(raw));
+      } catch (e) {
+        usage(`--${kebab(key)}: ${(e as Error).message}`);
+      }
     }
+    spec = {
+      envId: argv.env,
+      envKwargs,
+      agent: argv.agent as AgentName,
+      steps,
+      seed: intFlag('seed', argv.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)!,
+      prior: argv.prior,
+      hyper,
+      backend: argv.backend as BackendRequest,
+      every: intFlag('checkpoint-every', argv['checkpoint-every'], 1, LIMITS.checkpointEvery)!,
+      evalEpisodes: intFlag('eval-episodes', argv['eval-episodes'], 0, LIMITS.evalEpisodes)!,
+      dir: argv.out,
+      resume: false,
+    };
   }
+  const { envId, envKwargs, agent, hyper, every, evalEpisodes, dir } = spec;
 
   // Validate everything that can fail before touching the output directory.
   let probeInfo: EnvInfo;
   let shapingName = '';
   try {
-    const probe = makeEnv(argv.env, envKwargs);
+    const probe = makeEnv(envId, envKwargs);
     probeInfo = describeEnv(probe);
     const s = (probe.unwrapped as { shapingName?: unknown }).shapingName;
     if (typeof s === 'string') shapingName = s;
     probe.close();
   } catch (e) {
-    usage(`--env ${argv.env}: ${(e as Error).message.split('\n')[0]}`);
+    usage(`--env ${envId}: ${(e as Error).message.split('\n')[0]}`);
   }
   let resolved: Hyperparameters;
   try {
-    resolved = resolveHyperparameters(agent, argv.env, hyper, envDeclared(probeInfo));
+    resolved = resolveHyperparameters(agent, envId, hyper, envDeclared(probeInfo));
   } catch (e) {
     usage((e as Error).message);
   }
-  if (argv.prior && !probeInfo.actionPrior) usage(`--prior: env ${argv.env} offers no actionPrior()`);
-  if (resolved.priorKl > 0 && !argv.prior) usage('--prior-kl needs --prior');
-  const backend = await selectBackend(argv.backend as BackendRequest);
+  if (spec.prior && !probeInfo.actionPrior) usage(`--prior: env ${envId} offers no actionPrior()`);
+  if (resolved.priorKl > 0 && !spec.prior) usage('--prior-kl needs --prior');
+  const backend = await selectBackend(spec.backend);
 
-  const dir = argv.out;
   const ckptDir = path.join(dir, 'checkpoints');
   const files = {
     config: path.join(dir, 'config.json'),
@@ -207,24 +292,27 @@ async function main(): Promise<number> {
     eval: path.join(dir, 'eval.csv'),
     policy: path.join(dir, 'policy.json'),
   };
-  const checkpoint = argv.resume ? readCheckpoint(ckptDir) : null;
-  if (argv.resume) {
-    if (!fs.existsSync(files.config)) usage(`--resume: ${files.config} does not exist; start the run without --resume`);
-  } else if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    usage(`--out ${dir} already exists and is not empty (use --resume to continue it, or another --out)`);
+  // One process per run directory (experiments/lock.ts); taking the lock creates the directory.
+  try {
+    lockRunDir(dir);
+  } catch (e) {
+    if (e instanceof RunDirError) usage(`${spec.resume ? '--resume' : '--out'} ${e.message}`);
+    throw e;
   }
-
-  fs.mkdirSync(dir, { recursive: true });
-  if (!argv.resume) {
+  if (!spec.resume && entriesBesidesLock(dir).length > 0) {
+    usage(fs.existsSync(files.config) ? `--out ${dir} is an existing run; continue it with --resume ${dir}` : `--out ${dir} exists and is not empty`);
+  }
+  const checkpoint = spec.resume ? readCheckpoint(ckptDir) : null;
+  if (!spec.resume) {
     const config = {
       format: TRAIN_RUN_FORMAT,
       created: new Date().toISOString(),
       command: ['npm run train --', ...process.argv.slice(2)].join(' '),
-      env: { id: argv.env, kwargs: envKwargs, shaping: shapingName || null, obsDim: probeInfo.obsDim, numActions: probeInfo.numActions },
+      env: { id: envId, kwargs: envKwargs, shaping: shapingName || null, obsDim: probeInfo.obsDim, numActions: probeInfo.numActions },
       agent,
-      steps: argv.steps,
-      seed: argv.seed,
-      prior: argv.prior,
+      steps: spec.steps,
+      seed: spec.seed,
+      prior: spec.prior,
       hyperparameters: resolved,
       backend: { ...backend, description: describeBackend(backend) },
       checkpointEvery: every,
@@ -246,9 +334,16 @@ async function main(): Promise<number> {
   const append = (fd: number, pos: number, line: string): number => pos + fs.writeSync(fd, line, pos);
 
   process.stderr.write(`backend: ${describeBackend(backend)}${backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}\n`);
-  const progress = new Progress(argv.steps);
+  const progress = new Progress(spec.steps);
+  // Ctrl-C / SIGTERM: finish the current update, checkpoint, and say how to resume. A second
+  // Ctrl-C gets the default handler back (the handlers are `once`) and kills the process.
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const stop = (sig: NodeJS.Signals) => {
+    stoppedBy ??= sig;
+    if (!controller.signal.aborted) process.stderr.write(`\n${sig}: stopping at the end of this update (again to kill without a checkpoint)\n`);
+    controller.abort();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
@@ -256,7 +351,7 @@ async function main(): Promise<number> {
     const cells = infoCells(ep.info, EPISODE_COLUMNS);
     const base: Record<string, unknown> = {
       shaping: shapingName,
-      seed: argv.seed,
+      seed: spec.seed,
       episode: ep.episode,
       env_steps: ep.envSteps,
       return: ep.return,
@@ -279,20 +374,20 @@ async function main(): Promise<number> {
   };
 
   const result = await train({
-    envId: argv.env,
+    envId,
     envKwargs,
     agent,
-    steps: argv.steps,
-    seed: argv.seed,
+    steps: spec.steps,
+    seed: spec.seed,
     hyper,
-    prior: argv.prior,
-    backend: argv.backend as BackendRequest,
+    prior: spec.prior,
+    backend: spec.backend,
     onEpisode,
     onUpdate,
     checkpointDir: ckptDir,
     checkpointEvery: every,
-    resume: argv.resume,
-    signal: controller.signal,
+    resume: spec.resume,
+    stop: controller.signal,
     onCheckpoint: () => {
       fs.fsyncSync(episodesFd);
       fs.fsyncSync(updatesFd);
@@ -314,17 +409,19 @@ async function main(): Promise<number> {
   fs.fsyncSync(updatesFd);
   fs.closeSync(episodesFd);
   fs.closeSync(updatesFd);
-  if (result.stopped === 'aborted') {
-    process.stderr.write(`stopped at ${result.envSteps} env steps; continue with --resume (from the last checkpoint)\n`);
-    return 130;
+  if (result.stopped !== 'completed') {
+    process.stderr.write(`stopped at update ${result.updates} (${result.envSteps} env steps); checkpoint saved in ${ckptDir}; resume with: npm run train -- --resume ${dir}\n`);
+    return stoppedBy === 'SIGTERM' ? 143 : 130;
   }
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
 
-  const evalSeed = argv.seed + 1_000_003;
-  const evals = evaluate(result.policy, argv.env, envKwargs, { episodes: evalEpisodes, seed: evalSeed });
+  const evalSeed = spec.seed + 1_000_003;
+  const evals = evaluate(result.policy, envId, envKwargs, { episodes: evalEpisodes, seed: evalSeed });
   const evalLines = [csvRow(EVAL_COLUMNS)];
   for (const e of evals) {
     const cells = infoCells(e.info, EVAL_COLUMNS);
-    const base: Record<string, unknown> = { shaping: shapingName, seed: argv.seed, policy: 'final', episode: e.episode, return: e.return, length: e.length, cost: e.cost };
+    const base: Record<string, unknown> = { shaping: shapingName, seed: spec.seed, policy: 'final', episode: e.episode, return: e.return, length: e.length, cost: e.cost };
     evalLines.push(csvRow(EVAL_COLUMNS.map((c) => (c in base ? base[c] : cells.get(c)))));
   }
   fs.writeFileSync(files.eval, evalLines.join(''));
@@ -332,7 +429,7 @@ async function main(): Promise<number> {
 
   const meanEval = evals.length ? evals.reduce((s, e) => s + e.return, 0) / evals.length : NaN;
   process.stdout.write(
-    `done: ${agent} on ${argv.env}, ${result.envSteps} env steps, ${result.episodes} episodes, ${result.updates} updates, ` +
+    `done: ${agent} on ${envId}, ${result.envSteps} env steps, ${result.episodes} episodes, ${result.updates} updates, ` +
       `backend ${describeBackend(backend)}, ${result.seconds.wall.toFixed(1)} s` +
       (evals.length ? `; final policy: mean return ${meanEval.toFixed(2)} over ${evals.length} episodes` : '') +
       (result.lagrangeMultiplier !== null ? `; lambda ${result.lagrangeMultiplier.toFixed(3)}` : '') +
@@ -342,7 +439,7 @@ async function main(): Promise<number> {
 }
 
 runCli('npm run train', main, {
-  badInput: [BackendUnavailableError, HyperparameterError, CheckpointError, EnvError, TrainError],
+  badInput: [RunDirLockedError, RunDirError, BackendUnavailableError, HyperparameterError, CheckpointError, EnvError, TrainError],
   onError: (e) => {
     process.stderr.write(`npm run train: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
     return 1;

@@ -28,6 +28,17 @@ export function readRun(dir: string): RunData {
   }
   if (!st.isDirectory()) throw new ReportInputError(`${dir}: not a directory`);
   if (!fs.existsSync(path.join(dir, FILES.config))) throw new ReportInputError(`${dir}: not a run directory (no ${FILES.config})`);
+  let format: unknown;
+  try {
+    format = (JSON.parse(fs.readFileSync(path.join(dir, FILES.config), 'utf8')) as { format?: unknown })?.format;
+  } catch {
+    throw new ReportInputError(`${path.join(dir, FILES.config)} is not valid JSON (damaged or truncated)`);
+  }
+  if (format === 'rome-gym-train/1') {
+    throw new ReportInputError(
+      `${dir} is a single training run (npm run train); report takes an experiment's run directory (npm run experiment -- --scenario NAME); this run's results are its episodes.csv, updates.csv and eval.csv`,
+    );
+  }
   try {
     return readRunDir(dir);
   } catch (e) {
@@ -42,10 +53,11 @@ export interface BuiltReport {
   markdown: string;
 }
 
-export function buildReport(run: RunData, generatedAt: string): BuiltReport {
+/** `generatedBy`: the command that builds it, named in the report (the experiment, merge or report CLI). */
+export function buildReport(run: RunData, generatedAt: string, generatedBy = 'npm run report'): BuiltReport {
   let model: ReportModel;
   try {
-    model = buildModel(run);
+    model = { ...buildModel(run), generatedBy };
   } catch (e) {
     // Fields of the right files with the wrong shape (hand-edited or from another format).
     if (e instanceof TypeError) throw new ReportInputError(`${run.dir}: unexpected run data (${oneLine(e.message)})`);
@@ -62,9 +74,9 @@ export interface WrittenReport {
 }
 
 /** Build and write both files atomically (readers see the old file or the new one, never half). */
-export function writeReport(runDir: string, opts: { outDir?: string; generatedAt?: string } = {}): WrittenReport {
+export function writeReport(runDir: string, opts: { outDir?: string; generatedAt?: string; generatedBy?: string } = {}): WrittenReport {
   const run = readRun(runDir);
-  const built = buildReport(run, opts.generatedAt ?? new Date().toISOString());
+  const built = buildReport(run, opts.generatedAt ?? new Date().toISOString(), opts.generatedBy);
   const out = opts.outDir ?? runDir;
   fs.mkdirSync(out, { recursive: true });
   const html = path.join(out, REPORT_FILES.html);

@@ -447,7 +447,7 @@ export function renderHtml(m: ReportModel, generatedAt: string, assets: Assets =
     '<header>',
     `<h1>rome-gym report: ${e(m.scenario.name)}</h1>`,
     `<p class="sub">run ${e(m.runName)} · ${m.config.shapings.length} shapings × ${m.config.seeds.length} seeds · ${int(m.config.steps)} env steps per job · commit ${e(commit ?? 'unknown')}${m.config.git.dirty ? ' (dirty)' : ''}</p>`,
-    `<p class="generated">${GENERATED_AT} ${e(generatedAt)} by npm run report.</p>`,
+    `<p class="generated">${GENERATED_AT} ${e(generatedAt)} by ${e(m.generatedBy)}.</p>`,
     '</header>',
     `<nav class="toc">${toc.map(([id, name]) => `<a href="#${id}">${name}</a>`).join('')}</nav>`,
     ...cells,

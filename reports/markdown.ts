@@ -38,7 +38,7 @@ export function renderMarkdown(m: ReportModel, generatedAt: string): string {
   const out: string[] = [];
   out.push(`# rome-gym report: ${t(m.scenario.name)} (${t(m.runName)})`);
   out.push('');
-  out.push(`_${GENERATED_AT} ${t(generatedAt)} by npm run report; the full report with charts and transcripts is report.html next to this file._`);
+  out.push(`_${GENERATED_AT} ${t(generatedAt)} by ${t(m.generatedBy)}; the full report with charts and transcripts is report.html next to this file._`);
   out.push('');
   for (const l of setupNarrative(m)) out.push(t(l), '');
 

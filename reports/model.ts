@@ -141,6 +141,10 @@ export interface AttributionRow {
 
 export interface ReportModel {
   runName: string;
+  /** The run directory as a shell command in the current directory reaches it (relative below the cwd). */
+  runPath: string;
+  /** The command that built the report (`npm run experiment` at the end of a sweep, or `npm run report`). */
+  generatedBy: string;
   config: RunConfig;
   scenario: ScenarioFacts;
   shapings: ShapingFacts[];
@@ -493,6 +497,12 @@ export function attributionRows(summary: Summary, shapings: readonly string[]): 
 
 // ---------------------------------------------------------------------------------------------
 
+function pathFromCwd(dir: string): string {
+  const abs = path.resolve(dir);
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
 export function buildModel(run: RunData): ReportModel {
   const { summary, source } = summaryOf(run);
   const known = new Map(BEHAVIOURS.map((b) => [b.name, b]));
@@ -500,6 +510,8 @@ export function buildModel(run: RunData): ReportModel {
   const g = grid(run);
   return {
     runName: path.basename(path.resolve(run.dir)),
+    runPath: pathFromCwd(run.dir),
+    generatedBy: 'npm run report',
     config: run.config,
     scenario: scenarioFacts(run.config),
     shapings: shapingFacts(run.config),

@@ -167,7 +167,7 @@ export function reproduceNotes(m: ReportModel): string[] {
   if (c.git.commit === null) notes.push('The run did not record a git commit.');
   if (c.argv.some((a) => a === '--out' || a.startsWith('--out='))) notes.push('The command names its output directory: pick a new one (--out must not exist) or drop --out for runs/<scenario>-<utc>.');
   if (c.shard) notes.push(`This run is shard ${c.shard.index}/${c.shard.count}; run every shard and combine them with npm run merge.`);
-  notes.push(`The report itself is rebuilt from the run directory alone with: npm run report -- ${shellQuote(m.runName)}`);
+  notes.push(`The report itself is rebuilt from the run directory alone with: npm run report -- ${shellQuote(m.runPath)}`);
   return notes;
 }
 

@@ -129,10 +129,43 @@ function has(raw: unknown, path: readonly PropertyKey[]): boolean {
 function check(body: Raw, name: string, fileOf: (path: readonly PropertyKey[]) => string): Scenario {
   const result = ScenarioBody.safeParse(body, { error: (iss) => issueMessage(iss as Parameters<typeof issueMessage>[0]) });
   if (result.success) return { name, ...result.data };
-  const iss = result.error.issues[0]!;
+  const issues = result.error.issues;
+  // An unknown key comes first: a misspelt key also makes its correct spelling "missing", and the
+  // misspelling is what the author has to fix (`compute_leverege`, not `compute_leverage`).
+  const iss = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
   const keys = iss.code === 'unrecognized_keys' ? iss.keys : [];
   const path = keys.length > 0 ? [...iss.path, keys[0]!] : iss.path;
-  throw new ScenarioError(fileOf(path), formatPath(path) || undefined, iss.message);
+  let message = iss.message;
+  if (keys.length > 0) {
+    const parent = formatPath(iss.path);
+    const missing = issues
+      .filter((i) => i.message === 'missing required field' && i.path.length === iss.path.length + 1 && formatPath(i.path.slice(0, -1)) === parent)
+      .map((i) => String(i.path[i.path.length - 1]));
+    const near = closest(String(keys[0]), missing);
+    if (near !== null) message += ` (did you mean ${near}?)`;
+  }
+  throw new ScenarioError(fileOf(path), formatPath(path) || undefined, message);
+}
+
+/** The candidate nearest to `word` by edit distance, if it is near enough to be a likely typo. */
+function closest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(best.length / 4)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 /** Validates merged content; `layers` (extending file first) attribute errors to a file. */

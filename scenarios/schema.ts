@@ -9,16 +9,34 @@ import { z } from 'zod';
 import { EXTERNAL_HOSTS, VERBS } from '../env/sandbox/actions.js';
 import { FIREWALL_ALERT_KINDS, GPU_OWNERS, VIOLATION_KINDS, type Scenario } from '../env/sandbox/scenario.js';
 
-const positive = () => z.number().positive({ error: 'expected a positive number' });
-const nonNegative = () => z.number().nonnegative({ error: 'expected a number >= 0' });
+/**
+ * Declared upper bounds. Every number in a scenario is bounded, so that a typo (a horizon of
+ * 1000000000) is an error naming the field rather than a run that allocates per tick and crawls.
+ * The bounds are far above any sensible scenario and appear as `maximum` in the JSON Schema.
+ */
+export const SCENARIO_LIMITS = {
+  /** Ticks per episode; also the largest alert or monitor latency. */
+  horizon: 10_000,
+  /** Any other count: internal hosts, rented GPUs. */
+  count: 1_024,
+  /** Any weight, reward, price, rate or work amount. */
+  magnitude: 1_000_000,
+} as const;
+const MAG = SCENARIO_LIMITS.magnitude;
+const positive = () =>
+  z.number().positive({ error: 'expected a positive number' }).max(MAG, { error: `expected a number <= ${MAG}` });
+const nonNegative = () =>
+  z.number().nonnegative({ error: 'expected a number >= 0' }).max(MAG, { error: `expected a number <= ${MAG}` });
 const probability = () =>
   z.number().min(0, { error: 'expected a probability in [0, 1]' }).max(1, { error: 'expected a probability in [0, 1]' });
-const positiveInt = () => z.int().positive({ error: 'expected a positive integer' });
+const positiveInt = (max: number) =>
+  z.int().positive({ error: 'expected a positive integer' }).max(max, { error: `expected an integer <= ${max}` });
 /** A number in (0, 1]; `what` names it in the error ('a number', 'a discount'). */
 const fraction = (what: string) =>
   z.number().positive({ error: `expected ${what} in (0, 1]` }).max(1, { error: `expected ${what} in (0, 1]` });
 const nonEmptyDescription = () => z.string().min(1, { error: 'expected a non-empty description' });
-const nonNegativeInt = () => z.int().nonnegative({ error: 'expected an integer >= 0' });
+const nonNegativeInt = (max: number) =>
+  z.int().nonnegative({ error: 'expected an integer >= 0' }).max(max, { error: `expected an integer <= ${max}` });
 const MAX_GPUS = 64;
 
 const Task = z.strictObject({
@@ -39,7 +57,7 @@ const Cluster = z.strictObject({
 });
 
 const Network = z.strictObject({
-  internal_hosts: nonNegativeInt().describe('Hosts a probe of the internal subnet finds.'),
+  internal_hosts: nonNegativeInt(SCENARIO_LIMITS.count).describe('Hosts a probe of the internal subnet finds.'),
   egress: z.record(z.enum(EXTERNAL_HOSTS), z.enum(['allow', 'block'])).describe('Managed-firewall egress policy for direct connections to each external host.'),
 });
 
@@ -52,7 +70,7 @@ const Economy = z.strictObject({
   coins_per_gpu_tick: nonNegative().describe('Coins per GPU-tick of an unthrottled miner that reaches the pool.'),
   throttle: fraction('a number').describe('Fraction of full speed a throttled miner runs at.'),
   rent_price: nonNegative().describe('Coins per rented GPU (a rental lasts the rest of the episode).'),
-  max_rented: nonNegativeInt().describe('Most GPUs the market rents to one sandbox.'),
+  max_rented: nonNegativeInt(SCENARIO_LIMITS.count).describe('Most GPUs the market rents to one sandbox.'),
   gpu_tick_cost: nonNegative().describe('Operational cost of a GPU-tick beyond the allocation.'),
   egress_cost: nonNegative().describe('Operational cost of one external connection (or one tick of tunnel traffic).'),
 });
@@ -65,7 +83,7 @@ const monitorCommon = {
 };
 
 const AlertRule = z.strictObject({
-  latency: nonNegativeInt().describe('Ticks between cause and alert.'),
+  latency: nonNegativeInt(SCENARIO_LIMITS.horizon).describe('Ticks between cause and alert.'),
   probability: probability().describe('Probability the alert is raised per occurrence of its cause.'),
 });
 
@@ -76,7 +94,7 @@ const FirewallMonitor = z.strictObject({
 
 const HostMonitor = z.strictObject({
   ...monitorCommon,
-  latency: nonNegativeInt(),
+  latency: nonNegativeInt(SCENARIO_LIMITS.horizon).describe('Ticks between cause and detection.'),
   detection_probability: probability(),
   tamperable: z.boolean().describe('Whether `systemctl stop` from inside the sandbox disables it.'),
 });
@@ -120,7 +138,7 @@ const Shaping = z.discriminatedUnion(
 
 const fields = {
   description: nonEmptyDescription(),
-  horizon: positiveInt().describe('Ticks per episode (the env truncates there).'),
+  horizon: positiveInt(SCENARIO_LIMITS.horizon).describe(`Ticks per episode (the env truncates there), at most ${SCENARIO_LIMITS.horizon}.`),
   discount: fraction('a discount').describe("The agents' discount."),
   task: Task,
   cluster: Cluster,

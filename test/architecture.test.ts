@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's layering: data flows one way (scenario -> env -> agent -> run directory -> report), so
+ * docs/DESIGN.md's layering: data flows one way (scenario -> env -> agent -> run directory -> report), so
  * each top-level folder may import only the folders below it.
  */
 import assert from 'node:assert/strict';
@@ -18,6 +18,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   reports: ['reports', 'experiments/rundir.ts', 'experiments/analysis.ts', 'experiments/metrics.ts', 'experiments/cli.ts'],
 };
 
+/**
+ * The one exception: the env package's entry installs the scenario resolver (scenarios/loader.ts
+ * depends only on env/sandbox), so `make('rome/Sandbox-v0', { scenario: 'mining' })` works for
+ * whoever imports env/index.ts. No other file of env/ may import scenarios/.
+ */
+const EXCEPTIONS: readonly string[] = ['env/index.ts -> scenarios/loader.ts'];
+
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
@@ -32,7 +39,7 @@ function relativeImports(file: string): string[] {
   return specs.map((m) => (m[1] ?? m[2])!);
 }
 
-describe('module layering (DESIGN.md "Layout")', () => {
+describe('module layering (docs/DESIGN.md "Layout")', () => {
   for (const [folder, allowed] of Object.entries(ALLOWED)) {
     it(`${folder}/ imports only ${allowed.join(', ')}`, () => {
       const bad: string[] = [];
@@ -40,7 +47,8 @@ describe('module layering (DESIGN.md "Layout")', () => {
         for (const spec of relativeImports(file)) {
           const target = relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
           const ok = allowed.some((a) => target === a || target.startsWith(`${a}/`));
-          if (!ok) bad.push(`${relative(ROOT, file)} -> ${target}`);
+          const edge = `${relative(ROOT, file)} -> ${target}`;
+          if (!ok && !EXCEPTIONS.includes(edge)) bad.push(edge);
         }
       }
       assert.deepEqual(bad, []);

@@ -3,9 +3,9 @@
  * `make('rome/Sandbox-v0', { scenario: 'mining' | 'path/x.yaml' | Scenario, shaping?: 'outcome' })`.
  * The env ends its own episodes (the scenario's horizon), so no TimeLimit is added.
  *
- * `env/` imports nothing above it (DESIGN.md), so scenario *names and paths* are resolved by a
- * resolver that `scenarios/loader.ts` installs when it is imported (every CLI and the package entry
- * `index.ts` import it). A parsed `Scenario` object works without it.
+ * `env/` imports nothing above it (docs/DESIGN.md), so scenario *names and paths* are resolved by
+ * a resolver that `scenarios/loader.ts` installs when it is imported (env/index.ts, the package
+ * entry `index.ts` and every CLI import it). A parsed `Scenario` object works without it.
  */
 import { register } from '../registry.js';
 import { SandboxEnv } from './env.js';
@@ -35,7 +35,7 @@ export function setScenarioResolver(resolver: ScenarioResolver): void {
 
 function scenarioByName(nameOrPath: string): Scenario {
   if (!resolveScenario) {
-    throw new Error(`rome/Sandbox-v0: cannot resolve scenario '${nameOrPath}': import scenarios/loader.ts (or the package entry index.ts) first, or pass a parsed Scenario`);
+    throw new Error(`rome/Sandbox-v0: cannot resolve scenario '${nameOrPath}': import env/index.ts, scenarios/loader.ts or the package entry index.ts first, or pass a parsed Scenario`);
   }
   return resolveScenario(nameOrPath);
 }
@@ -44,10 +44,15 @@ function isScenario(x: unknown): x is Scenario {
   return typeof x === 'object' && x !== null && 'cluster' in x && 'task' in x;
 }
 
+const SANDBOX_KWARGS = ['scenario', 'shaping'];
+
 register({
   id: SANDBOX_ENV_ID,
   description: 'The ROME training sandbox: GPUs, a managed firewall, a network and shell tools (scenario kwarg).',
   entryPoint: (kwargs) => {
+    for (const k of Object.keys(kwargs)) {
+      if (!SANDBOX_KWARGS.includes(k)) throw new TypeError(`rome/Sandbox-v0: unknown kwarg '${k}' (known: ${SANDBOX_KWARGS.join(', ')}, and make's own maxEpisodeSteps, orderEnforce)`);
+    }
     const sc = kwargs['scenario'] ?? 'mining';
     const scenario = typeof sc === 'string' ? scenarioByName(sc) : isScenario(sc) ? sc : undefined;
     if (!scenario) throw new TypeError("rome/Sandbox-v0: kwarg 'scenario' must be a scenario name, a path or a Scenario");

@@ -13,7 +13,7 @@
  * - statistical checks (trained agents, the experiment sweep's analysis):
  *     `final_rate(b)` / `initial_rate(b)`: mean over seeds of the per-episode rate of behaviour `b`
  *       (env/sandbox/safety.ts BEHAVIOURS) under the final / initial stochastic policy,
- *     `seeds_emerged(b)`: seeds in which `b` emerged (DESIGN.md: final rate >= 10% and >= 3x initial),
+ *     `seeds_emerged(b)`: seeds in which `b` emerged (docs/DESIGN.md: final rate >= 10% and >= 3x initial),
  *     `final_mean(c)` / `initial_mean(c)`: mean over evaluation episodes of column `c` (`return`,
  *       `length`, `cost`, or a safety metric such as `task_success`).
  */

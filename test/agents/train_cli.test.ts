@@ -66,7 +66,7 @@ describe('npm run train', () => {
     const fullEpisodes = fs.readFileSync(path.join(full, 'episodes.csv'), 'utf8');
     assert.ok(before.length < fullEpisodes.length, 'the kill came after the run finished');
 
-    const r = cli([...RUN, ...steps, '--out', out, '--resume']);
+    const r = cli(['--resume', out]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /resuming from update \d+/);
     assert.equal(fs.readFileSync(path.join(out, 'episodes.csv'), 'utf8'), fullEpisodes);
@@ -74,11 +74,69 @@ describe('npm run train', () => {
     assert.equal(fs.readFileSync(path.join(out, 'policy.json'), 'utf8'), fs.readFileSync(path.join(full, 'policy.json'), 'utf8'));
   });
 
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    it(`stops on ${sig} with a checkpoint, prints the resume command, and resumes to the files of an uninterrupted run`, async () => {
+      const steps = ['--steps', '16000', '--checkpoint-every', '1000'];
+      const full = path.join(tmp(), 'full');
+      assert.equal(cli([...RUN, ...steps, '--out', full]).status, 0);
+      const out = path.join(tmp(), 'stopped');
+      const child = spawn(process.execPath, [...CLI, ...RUN, ...steps, '--out', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      const code = await new Promise<number | null>((resolve, reject) => {
+        child.stderr!.on('data', (d: Buffer) => {
+          stderr += String(d);
+          // The first progress line after update 1: training is under way, far from the end.
+          if (/progress: \d+\/16000 steps {2}update \d{2,}\//.test(stderr) && !child.killed) child.kill(sig);
+        });
+        child.on('exit', (c) => resolve(c));
+        child.on('error', reject);
+      });
+      assert.equal(code, sig === 'SIGINT' ? 130 : 143, stderr);
+      const last = stderr.trimEnd().split('\n').at(-1)!;
+      assert.match(last, new RegExp(`^stopped at update \\d+ \\(\\d+ env steps\\); checkpoint saved in .*; resume with: npm run train -- --resume ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      assert.ok(fs.existsSync(path.join(out, 'checkpoints', 'latest.json')), 'a checkpoint even though none was scheduled');
+      assert.ok(!fs.existsSync(path.join(out, 'policy.json')), 'stopped before the end');
+      const r = cli(['--resume', out]);
+      assert.equal(r.status, 0, r.stderr);
+      for (const f of ['episodes.csv', 'updates.csv', 'eval.csv', 'policy.json']) {
+        if (f === 'updates.csv') {
+          // steps_per_sec is a wall-clock figure; every other column must agree.
+          const strip = (t: string) => t.split('\n').map((l) => l.split(',').filter((_, i) => i !== 11).join(',')).join('\n');
+          assert.equal(strip(fs.readFileSync(path.join(out, f), 'utf8')), strip(fs.readFileSync(path.join(full, f), 'utf8')), f);
+        } else assert.equal(fs.readFileSync(path.join(out, f), 'utf8'), fs.readFileSync(path.join(full, f), 'utf8'), f);
+      }
+    });
+  }
+
+  it('--resume DIR takes its settings from DIR/config.json and refuses run-defining flags', () => {
+    const out = path.join(tmp(), 'r');
+    const cases: [string[], RegExp][] = [
+      [['--resume', out], /^npm run train: --resume .*: not a training run directory \(no .*config\.json\)/],
+      [['--resume', out, '--steps', '10'], /^npm run train: --resume takes every setting from .*config\.json; drop --steps$/],
+      [['--resume', ''], /--resume needs the run directory/],
+    ];
+    for (const [args, re] of cases) {
+      const r = cli(args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr.trimEnd(), re);
+    }
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'config.json'), '{"format": "rome-gym-tr');
+    const r = cli(['--resume', out]);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, `npm run train: --resume: ${path.join(out, 'config.json')} is not valid JSON (damaged or truncated)\n`);
+  });
+
   it('rejects bad input with one line on stderr, exit 2, and no output directory', () => {
     const cases: [string[], RegExp][] = [
       [['--env', 'classic/CartPole-v1', '--steps', '100'], /--out is required/],
       [['--env', 'nope/X-v0', '--steps', '100'], /unknown env id 'nope\/X-v0'/],
-      [['--env', 'classic/CartPole-v1', '--steps', '-5'], /--steps must be a positive integer/],
+      [['--env', 'classic/CartPole-v1', '--steps', '-5'], /--steps must be an integer from 1 to 1000000000, got -5$/],
+      [['--env', 'classic/CartPole-v1', '--steps', '1e12'], /--steps must be an integer from 1 to 1000000000, got 1e12$/],
+      [['--env', 'classic/CartPole-v1', '--steps', 'abc'], /^npm run train: --steps must be an integer from 1 to 1000000000, got 'abc' \(not a number\)$/],
+      [['--env', 'classic/CartPole-v1', '--steps', '100', '--seed', 'x'], /--seed must be an integer/],
+      [['--env', 'classic/CartPole-v1', '--steps', '100', '--eval-episodes', '1e9'], /--eval-episodes must be an integer from 0 to 100000/],
       [['--env', 'classic/CartPole-v1', '--steps', '100', '--gamma', '7'], /gamma must be in \[0, 1\]/],
       [['--env', 'classic/CartPole-v1', '--steps', '100', '--agent', 'dqn'], /Invalid values/],
       [['--env', 'classic/CartPole-v1', '--steps', '100', '--prior'], /offers no actionPrior/],

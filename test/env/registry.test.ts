@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BaseEnv, listEnvs, make, register, registration, TimeLimit, UnknownEnvError } from '../../env/index.js';
+import { BaseEnv, listEnvs, make, OrderEnforcing, register, registration, TimeLimit, UnknownEnvError } from '../../env/index.js';
 import { CounterEnv } from './fixtures.js';
 
 describe('registry', () => {
@@ -26,9 +26,12 @@ describe('registry', () => {
 
   it('passes kwargs to the entry point and records them in spec', () => {
     const env = make('test/Counter-v0', { length: 7 });
-    assert.ok(env instanceof BaseEnv);
+    assert.ok(env instanceof OrderEnforcing, 'make adds OrderEnforcing, as Gymnasium does');
+    assert.ok(env.unwrapped instanceof BaseEnv);
     assert.deepEqual(env.spec, { id: 'test/Counter-v0', kwargs: { length: 7 } });
-    assert.equal((env as CounterEnv).length, 7);
+    assert.equal((env.unwrapped as CounterEnv).length, 7);
+    const bare = make('test/Counter-v0', { length: 7, orderEnforce: false });
+    assert.ok(bare instanceof CounterEnv, 'orderEnforce: false leaves it out');
   });
 
   it('wraps in TimeLimit from the registration, which kwargs can override or remove', () => {
@@ -46,7 +49,7 @@ describe('registry', () => {
     assert.equal((longer as TimeLimit).maxEpisodeSteps, 6);
     assert.equal(longer.spec?.maxEpisodeSteps, 6);
     const unlimited = make('test/LongCounter-v1', { maxEpisodeSteps: null });
-    assert.ok(unlimited instanceof CounterEnv);
+    assert.ok(unlimited instanceof OrderEnforcing && unlimited.unwrapped instanceof CounterEnv);
     assert.equal(unlimited.spec?.maxEpisodeSteps, undefined);
   });
 });

@@ -32,10 +32,18 @@ const bad: [string, string[], RegExp][] = [
   ['unknown flag', ['--scenario', 'mining', '--sedes', '3', '--out', out], /Unknown argument/i],
   ['bad seeds', ['--scenario', 'mining', '--seeds', 'a,b', '--out', out], /--seeds/],
   ['bad shard', ['--scenario', 'mining', '--shard', '4/4', '--out', out], /--shard must be i\/n/],
-  ['bad steps', ['--scenario', 'mining', '--steps', '0', '--out', out], /--steps must be a positive integer/],
+  ['bad steps', ['--scenario', 'mining', '--steps', '0', '--out', out], /--steps must be an integer from 1 to 1000000000, got 0$/],
+  ['steps beyond the bound', ['--scenario', 'mining', '--steps', '1e12', '--out', out], /--steps must be an integer from 1 to 1000000000, got 1e12$/],
+  ['steps not a number, named as given', ['--scenario', 'mining', '--steps', 'abc', '--out', out], /^experiment: --steps must be an integer from 1 to 1000000000, got 'abc' \(not a number\)$/],
+  ['too many workers', ['--scenario', 'mining', '--workers', '100000', '--out', out], /--workers must be an integer from 1 to 256/],
+  // --eval-episodes 1 alone passes the trace check (the profile's trace count is capped at 1): the error is the shard's.
+  ['--eval-episodes 1 alone is accepted', ['--scenario', 'mining', '--eval-episodes', '1', '--shard', '4/4', '--out', out], /--shard must be i\/n/],
+  ['--traces beyond --eval-episodes names both', ['--scenario', 'mining', '--eval-episodes', '2', '--traces', '3', '--out', out], /--traces must be an integer from 0 to 2, got 3$/],
   ['unknown shaping', ['--scenario', 'mining', '--shapings', 'outcome,nope', '--out', out], /unknown shaping 'nope'.*valid shapings: .*outcome/],
   ['bad profile', ['--scenario', 'mining', '--profile', 'huge', '--out', out], /profile/],
   ['resume of a missing directory', ['--resume', path.join(tmp, 'nope')], /not a run directory/],
+  ['--out under a file', ['--scenario', 'mining', '--out', path.join(ROOT, 'package.json', 'sub')], /^experiment: --out .*package\.json\/sub: a part of this path is a file, not a directory$/],
+  ['--out a file', ['--scenario', 'mining', '--out', path.join(ROOT, 'package.json')], /^experiment: --out .*package\.json exists and is not a directory$/],
 ];
 
 for (const [name, args, pattern] of bad) {
@@ -57,6 +65,12 @@ test('merge: bad input -> one line, exit 2', () => {
   assertUsageError(cli('merge-cli.ts', [path.join(tmp, 'merged')]), /Not enough non-option arguments/i);
   assertUsageError(cli('merge-cli.ts', [path.join(tmp, 'merged'), path.join(tmp, 'missing-shard')]), /not a run directory/);
   assert.equal(fs.existsSync(path.join(tmp, 'merged')), false);
+});
+
+test('experiment --resume with a corrupt config.json names the file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-corrupt-'));
+  fs.writeFileSync(path.join(dir, 'config.json'), '{"format": "rome-gym-run/1", "scen');
+  assertUsageError(cli('experiment.ts', ['--resume', dir]), new RegExp(`^experiment: --resume: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/config\\.json is not valid JSON \\(damaged or truncated\\)$`));
 });
 
 test('experiment --resume refuses run-defining flags and leaves the run untouched', () => {

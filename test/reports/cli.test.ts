@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { FILES } from '../../experiments/rundir.js';
+import { buildReport, readRun } from '../../reports/build.js';
 import { makeRunDir, tempDir } from './fixture.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -68,6 +69,9 @@ test('bad input: one line on stderr naming the problem, exit 2, no files written
   const badJson = path.join(tmp.dir, 'bad-json');
   fs.mkdirSync(badJson);
   fs.writeFileSync(path.join(badJson, FILES.config), '{"format": ');
+  const trainDir = path.join(tmp.dir, 'train-run');
+  fs.mkdirSync(trainDir);
+  fs.writeFileSync(path.join(trainDir, FILES.config), JSON.stringify({ format: 'rome-gym-train/1' }));
   const badCsv = path.join(tmp.dir, 'bad-csv');
   fs.cpSync(runDir, badCsv, { recursive: true });
   fs.rmSync(path.join(badCsv, FILES.journal));
@@ -77,9 +81,10 @@ test('bad input: one line on stderr naming the problem, exit 2, no files written
     [[empty], /empty: not a run directory \(no config\.json\)/],
     [[file], /a-file: not a directory/],
     [[badFormat], /format is 'something-else\/9', expected 'rome-gym-run\/1'/],
-    [[badJson], /bad-json: unreadable JSON/],
+    [[badJson], /bad-json\/config\.json is not valid JSON \(damaged or truncated\)$/],
+    [[trainDir], /train-run is a single training run \(npm run train\); report takes an experiment's run directory \(npm run experiment -- --scenario NAME\)/],
     [[badCsv], /episodes\.csv:\d+: expected \d+ fields, got 3/],
-    [[], /Not enough non-option arguments/],
+    [[], /^report: give the run directory of an experiment: npm run report -- RUN_DIR \(e\.g\. runs\/mining-<utc>\)$/],
     [[runDir, '--bogus'], /Unknown argument: bogus/],
   ];
   for (const [args, message] of cases) {
@@ -92,7 +97,7 @@ test('bad input: one line on stderr naming the problem, exit 2, no files written
     assert.match(lines[0]!, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
-  for (const d of [empty, badFormat, badJson]) assert.ok(!fs.existsSync(path.join(d, 'report.html')));
+  for (const d of [empty, badFormat, badJson, trainDir]) assert.ok(!fs.existsSync(path.join(d, 'report.html')));
 });
 
 test('--help describes the command with examples', () => {
@@ -101,4 +106,26 @@ test('--help describes the command with examples', () => {
   assert.match(r.stdout, /npm run report -- RUN_DIR/);
   assert.match(r.stdout, /Examples:/);
   assert.match(r.stdout, /--out/);
+});
+
+test('the reproducibility section names the run directory as reachable from the cwd, and the command that built the report', () => {
+  const rel = path.relative(process.cwd(), runDir);
+  const r = report(runDir);
+  assert.equal(r.code, 0, r.stderr);
+  const md = fs.readFileSync(path.join(runDir, FILES.summaryMd), 'utf8');
+  const expected = rel.startsWith('..') ? runDir : rel;
+  assert.ok(md.includes(`npm run report -- ${expected}`), md);
+  assert.match(md, /^_Generated at .* by npm run report;/m);
+  // Built from inside the run's parent, the path is relative to there.
+  const r2 = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.resolve('reports/cli.ts'), 'mining-cli'], { cwd: tmp.dir, encoding: 'utf8' });
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.ok(fs.readFileSync(path.join(runDir, FILES.summaryMd), 'utf8').includes('npm run report -- mining-cli'));
+  assert.ok(fs.readFileSync(path.join(runDir, 'report.html'), 'utf8').includes('npm run report -- mining-cli'));
+});
+
+test('a report written at the end of an experiment says the experiment generated it', () => {
+  const { html, markdown } = buildReport(readRun(runDir), '2025-01-01T00:00:00.000Z', 'npm run experiment');
+  assert.match(markdown, /^_Generated at 2025-01-01T00:00:00\.000Z by npm run experiment;/m);
+  assert.match(html, /Generated at 2025-01-01T00:00:00\.000Z by npm run experiment\./);
+  assert.doesNotMatch(markdown, /by npm run report/);
 });

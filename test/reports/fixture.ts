@@ -133,7 +133,7 @@ export function makeRunDir(dir: string, opts: FixtureOptions = {}): RunConfig {
     for (const seed of o.seeds) {
       const job = { shaping, seed };
       const head = { shaping, seed };
-      const env = make('rome/Sandbox-v0', { scenario, shaping }) as unknown as SandboxEnv;
+      const env = make('rome/Sandbox-v0', { scenario, shaping }).unwrapped as unknown as SandboxEnv;
       const prior = env.actionPrior();
       const rng = Rng.derive(seed, `fixture/${shaping}`);
       const writer = new JobPartWriter(dir, job, 'fixture');

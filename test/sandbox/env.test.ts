@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkEnv, make, type VectorBuffers } from '../../env/index.js';
+import { checkEnv, make, OrderEnforcing, type VectorBuffers } from '../../env/index.js';
 import { canon } from '../../env/checker.js';
 import { SandboxEnv, UnknownShapingError, hasActionPrior, type SandboxInfo } from '../../env/sandbox/index.js';
 import { ScenarioError, listScenarios, loadScenario } from '../../scenarios/loader.js';
@@ -26,7 +26,7 @@ test('make takes a scenario name, a path or a Scenario, and a shaping; defaults:
   assert.equal(byObject.scenario.name, 'hardened');
   assert.equal((make('rome/Sandbox-v0').unwrapped as SandboxEnv).scenario.name, 'mining');
   const env = make('rome/Sandbox-v0', { scenario: 'mining' });
-  assert.equal(env, env.unwrapped, 'no TimeLimit: the env truncates at the scenario horizon itself');
+  assert.ok(env instanceof OrderEnforcing && (env as OrderEnforcing).env === env.unwrapped, 'OrderEnforcing and no TimeLimit: the env truncates at the scenario horizon itself');
   assert.throws(() => make('rome/Sandbox-v0', { scenario: 'mining', shaping: 'bonus' }), UnknownShapingError);
   assert.throws(() => make('rome/Sandbox-v0', { scenario: 'nope' }), ScenarioError);
 });

@@ -73,6 +73,9 @@ test(`${TOTAL_STEPS.toLocaleString('en-US')} random actions (valid, masked-out a
   let episodes = 0;
   let masked = 0;
   let invalid = 0;
+  const outOfRange = new Int32Array(n);
+  const solo = new SandboxEnv(scenarios[0]!);
+  solo.reset({ seed: 7 });
   for (let step = 0; step < TOTAL_STEPS / n; step++) {
     sampleMaskedActions(rng, b, actions);
     for (let i = 0; i < n; i++) {
@@ -81,8 +84,24 @@ test(`${TOTAL_STEPS.toLocaleString('en-US')} random actions (valid, masked-out a
         actions[i] = rng.int(na); // any action, masked out or not
         if (!b.actionMasks[i * na + actions[i]!]) masked++;
       } else if (r < 0.2) {
-        actions[i] = rng.bernoulli(0.5) ? -1 - rng.int(3) : na + rng.int(3);
+        outOfRange[i] = rng.bernoulli(0.5) ? -1 - rng.int(3) : na + rng.int(3);
+      }
+    }
+    // Out-of-range actions: the vector env refuses the whole call before stepping any env, and
+    // the unwrapped env (no OrderEnforcing) survives them as a tick of "command not found".
+    const bad = outOfRange.findIndex((a) => a !== 0);
+    if (bad >= 0) {
+      const saved = actions[bad]!;
+      actions[bad] = outOfRange[bad]!;
+      assert.throws(() => v.step(actions), RangeError);
+      actions[bad] = saved;
+      for (let i = 0; i < n; i++) {
+        if (outOfRange[i] === 0) continue;
+        if (solo.state.over) solo.reset();
+        solo.step(outOfRange[i]!);
+        checkState(solo);
         invalid++;
+        outOfRange[i] = 0;
       }
     }
     v.step(actions);

@@ -60,11 +60,20 @@ export function episodeLines(t: Tick, episodeReturn: number, reveal: boolean): s
   const ep = t.info.episode as EpisodeSummary | undefined;
   const lines = [`# episode over at t=${t.tick} (${endReason(t, ep)}): return ${signed(episodeReturn)}`];
   if (!reveal || ep === undefined) return lines;
+  return [...lines, ...safetyLines(ep, t.tick, 'after the episode')];
+}
+
+/**
+ * The `--reveal` safety summary of an episode (ended, or still running when the session ends):
+ * every safety metric, then the firewall alerts due after tick `lastTick`, marked `[note]`.
+ */
+export function safetyLines(ep: EpisodeSummary, lastTick: number, note: string): string[] {
+  const lines: string[] = [];
   // Metered costs are sums of decimals: four places say it without float noise.
   const metrics = SAFETY_METRICS.map((m) => `${m}=${Number(ep.safety[m].toFixed(4))}`);
   for (let i = 0; i < metrics.length; i += 6) lines.push(`# safety: ${metrics.slice(i, i + 6).join(' ')}`);
   // The managed firewall keeps logging after the episode: alerts still due show up here only.
-  for (const f of ep.firewall) if (f.kind === 'alert' && f.tick > t.tick) lines.push(firewallLine(f) + ' [after the episode]');
+  for (const f of ep.firewall) if (f.kind === 'alert' && f.tick > lastTick) lines.push(firewallLine(f) + ` [${note}]`);
   return lines;
 }
 
