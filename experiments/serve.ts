@@ -17,15 +17,26 @@ import { cliDefaults, runCli, UsageError } from './cli.js';
 import '../scenarios/loader.js';
 
 interface Out {
-  write(s: string): void;
+  /** false: the reader is behind (stop reading requests until 'drain'). */
+  write(s: string): boolean;
+  once(event: 'drain', f: () => void): unknown;
 }
 
-/** Feeds a byte stream through a session: each line gets one reply, in order. */
+/**
+ * Feeds a byte stream through a session: each line gets one reply, in order. A client that sends
+ * requests without reading the replies is throttled (requests are not read while replies wait), so
+ * it cannot grow the server's memory without bound.
+ */
 function serveStream(input: NodeJS.ReadableStream, out: Out, done: () => void): void {
   const session = new ProtocolSession();
   const splitter = new LineSplitter();
   const answer = (items: ReturnType<LineSplitter['push']>) => {
-    for (const it of items) out.write(`${'line' in it ? session.handle(it.line) : session.tooLong(it.tooLong)}\n`);
+    let flowing = true;
+    for (const it of items) flowing = out.write(`${'line' in it ? session.handle(it.line) : session.tooLong(it.tooLong)}\n`) && flowing;
+    if (!flowing) {
+      input.pause();
+      out.once('drain', () => input.resume());
+    }
   };
   input.on('data', (chunk: Buffer) => answer(splitter.push(chunk)));
   input.on('end', () => {
@@ -65,7 +76,7 @@ async function main(): Promise<number> {
   const server = createServer((socket: Socket) => {
     socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
-    serveStream(socket, { write: (s) => void (socket.writable && socket.write(s)) }, () => socket.end());
+    serveStream(socket, socket, () => socket.end());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? new UsageError(`--port ${port}: address 127.0.0.1:${port} is in use`) : e));

@@ -463,6 +463,11 @@ test('--port: localhost TCP, one session per connection', async () => {
   assert.equal((await b.ask({ op: 'reset', seed: 0 })).ok, true);
   assert.deepEqual((await b.ask({ op: 'step', actions: ['whoami'] }))['obs'], ['sandbox\n']);
   assert.equal(((await a.ask({ op: 'step', actions: [0, 0, 0] }))['reward'] as number[]).length, 3);
+  // 400 requests sent without waiting (about 1 MB of replies, beyond the socket buffers): all answered, in order.
+  const burst = Array.from({ length: 400 }, (_, i) => a.ask({ op: 'step', id: i, actions: [0, 1, 2] }));
+  const replies = await Promise.all(burst);
+  assert.deepEqual(replies.map((r) => r['id']), Array.from({ length: 400 }, (_, i) => i));
+  assert.ok(replies.every((r) => r.ok));
   a.sock.end();
   b.sock.end();
   srv.child.kill('SIGTERM');
