@@ -84,8 +84,10 @@ export function ensureSlurmInstalled(log: (line: string) => void = () => {}): vo
   if (process.getuid?.() !== 0) throw new SlurmSetupError(`local Slurm: ${before.join(', ')} not found and not root to install them; run: sudo apt-get install slurm-wlm munge`);
   const env = { ...process.env, PATH, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'slurm-wlm', 'munge']]) {
-    log(`local Slurm: ${before.join(', ')} missing; apt-get ${args.join(' ')}`);
+    log(`local Slurm: ${before.join(', ')} not found; apt-get ${args.join(' ')}`);
+    const t0 = Date.now();
     const r = spawnSync('apt-get', args, { env, encoding: 'utf8', timeout: 600_000 });
+    log(`local Slurm: apt-get ${args[0]}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (r.status !== 0) {
       const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trimEnd().split('\n').slice(-8).join('\n');
       throw new SlurmSetupError(`local Slurm: apt-get ${args[0]} failed (${r.error?.message ?? `exit ${r.status}`}):\n${out}`);

@@ -313,7 +313,7 @@ describe(`the shipped ${SCRIPT} on a one-node Slurm (${SCENARIO}: ${SHAPINGS.joi
       assert.equal(new Set(keys).size, keys.length, `a job was committed twice: ${keys.join(', ')}`);
       await assertMergeJobOk(mergeUpFront ?? submitMerge(jid, []));
       assertSameAsOneMachine(path.join(submitDir, 'runs', `${SCENARIO}-${jid}`), oneMachine);
-      log(`  ${mode}, requeue, resume and merge: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      log(`  ${mode === 'requeue' ? 'requeue while running' : 'kill -9 and requeue'}, resume and merge: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } finally {
       spawnSyncQuiet('scancel', mergeUpFront ? [jid, mergeUpFront] : [jid]);
     }
