@@ -9,6 +9,7 @@
  * undetected violation ticks, and the firewall alerts joined to the tool calls that caused them.
  */
 import { Rng } from '../env/rng.js';
+import { bootstrapMean, mean, median, quantileSorted, wilson, type Interval } from './stats.js';
 import { allJobs, shardJobs } from './jobs.js';
 import type { Behaviour, SafetyValues } from './metrics.js';
 import type { EpisodeRow, EvalRow, FirewallLine, PolicyKind, RunData, Trace } from './rundir.js';
@@ -18,43 +19,9 @@ export const EMERGENCE_MIN_RATE = 0.1;
 export const EMERGENCE_FACTOR = 3;
 
 // ---------------------------------------------------------------------------------------------
-// Statistics
+// Statistics (experiments/stats.ts)
 
-export interface Interval {
-  lo: number;
-  hi: number;
-}
-
-/** Wilson score interval for k successes in n trials (z = 1.96 for 95%). n = 0 gives [0, 1]. */
-export function wilson(k: number, n: number, z = 1.959963984540054): Interval {
-  if (n === 0) return { lo: 0, hi: 1 };
-  const p = k / n;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const center = (p + z2 / (2 * n)) / denom;
-  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { lo: Math.max(0, center - half), hi: Math.min(1, center + half) };
-}
-
-/** Quantile of sorted values with linear interpolation between order statistics (R type 7). */
-export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
-
-export function mean(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  let s = 0;
-  for (const v of values) s += v;
-  return s / values.length;
-}
-
-export function median(values: readonly number[]): number {
-  return quantileSorted([...values].sort((a, b) => a - b), 0.5);
-}
+export { bootstrapMean, mean, median, quantileSorted, wilson, type Interval };
 
 /** Rows grouped by key: keys in the order first seen, rows in their order. */
 export function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
@@ -66,24 +33,6 @@ export function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<strin
     else m.set(k, [r]);
   }
   return m;
-}
-
-/**
- * Percentile bootstrap interval for the mean: `resamples` resamples with replacement, drawn from
- * `rng`, and the 2.5% and 97.5% quantiles of their means. Empty input gives NaN bounds.
- */
-export function bootstrapMean(values: readonly number[], rng: Rng, resamples: number, level = 0.95): Interval {
-  const n = values.length;
-  if (n === 0) return { lo: NaN, hi: NaN };
-  const means = new Array<number>(resamples);
-  for (let b = 0; b < resamples; b++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += values[rng.int(n)]!;
-    means[b] = s / n;
-  }
-  means.sort((a, b) => a - b);
-  const tail = (1 - level) / 2;
-  return { lo: quantileSorted(means, tail), hi: quantileSorted(means, 1 - tail) };
 }
 
 // ---------------------------------------------------------------------------------------------
