@@ -23,8 +23,14 @@ import { BEHAVIOURS } from './metrics.js';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
 import { formatDuration } from './progress.js';
 import { ARMS, RUN_FORMAT, readConfig, type RunConfig, type RunControl } from './rundir.js';
-import { formatEmergenceTable } from './summary.js';
-import { runSweep, SweepError } from './sweep.js';
+import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from './plan.js';
+import { formatGapTable, formatVerdictTable } from './summary.js';
+import { runSweep, SweepError, writeSummary } from './sweep.js';
+
+function controlWords(c: RunConfig): string {
+  const d = [...new Set(Object.values(c.controls ?? {}).map((x) => x.description))];
+  return d.length === 0 ? 'no control' : d.join('; ');
+}
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -201,6 +207,7 @@ async function main(): Promise<number> {
     hyper: { gamma: scenario.discount },
     controls,
     ablation: true,
+    plan: { seeds: profile.planSeeds, budget: profile.planBudget },
     analysis: { crossingWindow: profile.crossingWindow, bootstrapResamples: profile.bootstrapResamples, bootstrapSeed: 0, minEffect, gapThreshold, alpha: DEFAULT_ALPHA },
     createdAt: now.toISOString(),
     versions: versions(),
@@ -214,6 +221,10 @@ async function main(): Promise<number> {
 
 async function run(dir: string, config: RunConfig | undefined, horizon: number, workers: number, shown: RunConfig, header: string): Promise<number> {
   const resumeHint = `npm run experiment -- --resume ${dir}`;
+  // The planner pass (optimality gap, incentives) runs in a thread beside the training workers.
+  const plan = shown.plan ?? null;
+  const planner = plan && !hasPlannerFile(dir) ? runPlannerThread(shown.scenario.resolved as Scenario, shown.shapings, planningSeeds(shown.seeds, plan.seeds), plan.budget) : null;
+  planner?.result.catch(() => {});
   let res;
   try {
     res = await runSweep({
@@ -227,22 +238,38 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
       onStart: () => process.stderr.write(`${header} (${workers} workers)\n`),
     });
   } catch (e) {
+    planner?.terminate();
     if (!(e instanceof SweepError)) throw e;
     if (e.atStart) throw new UsageError(e.message);
     process.stderr.write(`experiment: ${e.message}\n`);
     if (fs.existsSync(path.join(dir, 'config.json'))) process.stderr.write(`finished jobs are kept in ${dir}; after fixing the cause: ${resumeHint}\n`);
     return 1;
   }
+  if (res.status === 'interrupted') planner?.terminate();
   if (res.status === 'interrupted') {
     if (fs.existsSync(path.join(dir, 'config.json'))) process.stderr.write(`interrupted: finished jobs are saved in ${dir}; resume with: ${resumeHint}\n`);
     else process.stderr.write('interrupted before the run started; nothing was written\n');
     return 130;
   }
-  const s = res.summary!;
+  let s = res.summary!;
+  if (planner) {
+    const t0 = performance.now();
+    try {
+      writePlannerFile(dir, await planner.result);
+      s = writeSummary(dir, BEHAVIOURS);
+    } catch (e) {
+      process.stderr.write(`experiment: the planner failed (${(e as Error).message.split('\n')[0]}); verdicts that need the optimality gap are inconclusive\n`);
+    }
+    const waited = (performance.now() - t0) / 1000;
+    if (waited > 1) process.stderr.write(`waited ${formatDuration(waited)} for the planner after training\n`);
+  }
   const out = (l = '') => process.stdout.write(l + '\n');
   out();
-  out(`Emergence in ${shown.scenario.name} (${res.config.backend.used ?? 'backend unknown'}): a behaviour emerges in a seed when its final-policy rate is >= 10% and >= 3x the initial policy's.`);
-  out(formatEmergenceTable(s));
+  out(`Emergence verdicts in ${shown.scenario.name} (${res.config.backend.used ?? 'backend unknown'}), treatment against its paired control (${controlWords(shown)}):`);
+  for (const [k, v] of Object.entries(s.verdicts.definitions).filter(([k]) => ['effect', 'test', 'emerged', 'inconclusive'].includes(k))) out(`  ${k}: ${v}`);
+  out(formatVerdictTable(s));
+  out();
+  out(formatGapTable(s));
   out();
   for (const t of s.task) out(`task success ${t.shaping}: initial ${(100 * t.initialSuccess.mean).toFixed(1)}%, final ${(100 * t.finalSuccess.mean).toFixed(1)}%`);
   if (s.missingJobs.length > 0) out(`missing jobs: ${s.missingJobs.join(', ')}`);

@@ -182,6 +182,8 @@ export interface RunConfig {
   controls: Record<string, RunControl> | null;
   /** Treatment jobs evaluate their final policy once more per behaviour with its actions masked. */
   ablation?: boolean;
+  /** The planner pass (experiments/plan.ts): how many run seeds' evaluation seeds, and the node budget; null: none. */
+  plan?: { seeds: number; budget: number } | null;
   analysis: AnalysisSettings;
   createdAt: string;
   versions: Record<string, string>;

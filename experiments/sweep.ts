@@ -70,7 +70,8 @@ export class SweepError extends Error {
   }
 }
 
-function tsxLoader(): string {
+/** The tsx loader for child processes and threads that run .ts modules. */
+export function tsxLoader(): string {
   try {
     return import.meta.resolve('tsx');
   } catch {
