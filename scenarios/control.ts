@@ -56,7 +56,7 @@ export function resolveControl(scenario: Scenario, shaping: string): ResolvedCon
   const spec = controlSpec(scenario, shaping);
   const { name, control: _c, ...body } = scenario;
   const source = `${name}: control${scenario.control?.shapings?.[shaping] ? `.shapings.${shaping}` : ''}.set`;
-  if ('control' in spec.set || 'shapings' in spec.set && !isMapping(spec.set.shapings)) throw new ScenarioError(source, undefined, 'a control may not set control');
+  if ('control' in spec.set) throw new ScenarioError(source, undefined, 'a control may not set control');
   const merged = merge(body as Raw, spec.set as Raw);
   const control = parseScenario(merged, name, source);
   if (control.cluster.gpus.length !== scenario.cluster.gpus.length) {
