@@ -82,6 +82,8 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
   const gamma = opts.gamma ?? 1;
   const watch = opts.watch ?? [];
   const forbid = opts.forbid;
+  if (forbid && watch.length > 0) throw new EvaluateError('evaluate: watch and forbid cannot be combined (the watched probabilities are those of the unmasked policy)');
+  const probs = new Float64Array(policy.numActions);
   const results: EvalEpisode[] = [];
   try {
     if (env.observationSpace.flatdim !== policy.obsDim) {
@@ -103,27 +105,30 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
       while (!terminated && !truncated && length < maxSteps) {
         let mask = info['actionMask'] instanceof Uint8Array ? (info['actionMask'] as Uint8Array) : null;
         const x = flatten(env.observationSpace, obs);
+        let action: number;
         if (watched) {
-          const p = policy.probabilities(x, mask);
+          // One forward pass gives the action and the probabilities it was drawn from.
+          action = policy.actWithProbabilities(x, mask, rng, probs);
           watch.forEach((set, k) => {
             let q = 0;
-            for (let a = 0; a < p.length; a++) if (set[a]) q += p[a]!;
+            for (let a = 0; a < probs.length; a++) if (set[a]) q += probs[a]!;
             q = Math.min(1, q);
             watched.probSum[k]! += q;
             watched.logNone[k]! += q >= 1 ? -Infinity : Math.log1p(-q);
           });
-        }
-        if (forbid) {
-          const allowed = new Uint8Array(policy.numActions);
-          let any = false;
-          for (let a = 0; a < allowed.length; a++) {
-            allowed[a] = (mask === null || mask[a] ? 1 : 0) & (forbid[a] ? 0 : 1);
-            if (allowed[a]) any = true;
+        } else {
+          if (forbid) {
+            const allowed = new Uint8Array(policy.numActions);
+            let any = false;
+            for (let a = 0; a < allowed.length; a++) {
+              allowed[a] = (mask === null || mask[a] ? 1 : 0) & (forbid[a] ? 0 : 1);
+              if (allowed[a]) any = true;
+            }
+            if (any) mask = allowed;
+            else fallbackSteps++;
           }
-          if (any) mask = allowed;
-          else fallbackSteps++;
+          action = policy.act(x, mask, rng);
         }
-        const action = policy.act(x, mask, rng);
         const r = env.step(action);
         obs = r.obs;
         info = r.info;
