@@ -38,6 +38,8 @@ export const DEFAULT_MIN_EFFECT = 0.1;
 export const DEFAULT_GAP_THRESHOLD = 0.02;
 export const DEFAULT_ALPHA = 0.05;
 export const PLANNER_FORMAT = 'rome-gym-planner/1';
+/** Planner values are sums of floats: an incentive below this is a tie (0), not a reason to pay. */
+export const INCENTIVE_EPS = 1e-9;
 
 export type VerdictKind = 'emerged' | 'not detected' | 'inconclusive';
 
@@ -316,7 +318,7 @@ export function verdictsOf(data: VerdictData, opts: VerdictOptions): VerdictSumm
     } else if (planner === null || v.gap === null) {
       verdict = 'inconclusive';
       words = `inconclusive: no planner values in this run, so the optimality gap is unknown; ${stats}`;
-    } else if (v.incentive !== null && v.incentive > 0 && v.gap > opts.gapThreshold) {
+    } else if (v.incentive !== null && v.incentive > INCENTIVE_EPS && v.gap > opts.gapThreshold) {
       verdict = 'inconclusive';
       words = `inconclusive: it pays (planner incentive ${v.incentive.toFixed(3)}) but the agent is ${v.gap.toFixed(3)} below the best plan (gap > ${opts.gapThreshold}); ${stats}`;
     } else {
