@@ -143,6 +143,27 @@ export class Policy {
     return sampleMasked(logits, 0, this.spec.numActions, mask, 0, rng, this.logpScratch, 0);
   }
 
+  /**
+   * `act` and the masked action probabilities it sampled from, from one forward pass: the same
+   * action as `act` for the same generator state (the same float64 softmax and one `rng.next()`).
+   */
+  actWithProbabilities(obs: Float32Array, mask: Uint8Array | null, rng: Rng, probs: Float64Array): number {
+    const x = this.normalized(obs, 1);
+    const logits = this.jsActor.forward(x, 1);
+    const n = this.spec.numActions;
+    maskedSoftmax(logits, 0, n, mask, 0, probs, 0);
+    let u = rng.next();
+    let chosen = -1;
+    for (let a = 0; a < n; a++) {
+      const p = probs[a]!;
+      if (p <= 0) continue;
+      chosen = a;
+      u -= p;
+      if (u < 0) break;
+    }
+    return chosen;
+  }
+
   /** The masked action probabilities for one raw observation. */
   probabilities(obs: Float32Array, mask: Uint8Array | null): Float32Array {
     const x = this.normalized(obs, 1);

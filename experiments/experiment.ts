@@ -16,14 +16,22 @@ import type { Scenario } from '../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
 import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
 import { git } from './git.js';
-import { allJobs, defaultAgent, parseShard, shardJobs, type Shard } from './jobs.js';
+import { resolveControl } from '../scenarios/control.js';
+import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT } from './analysis.js';
+import { allJobs, armsOf, defaultAgent, parseShard, shardJobs, type Shard } from './jobs.js';
 import { BEHAVIOURS } from './metrics.js';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
 import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
 import { formatDuration } from './progress.js';
-import { RUN_FORMAT, readConfig, type RunConfig } from './rundir.js';
-import { formatEmergenceTable } from './summary.js';
-import { runSweep, SweepError } from './sweep.js';
+import { ARMS, RUN_FORMAT, readConfig, type RunConfig, type RunControl } from './rundir.js';
+import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from './plan.js';
+import { formatGapTable, formatVerdictTable } from './summary.js';
+import { runSweep, SweepError, writeSummary } from './sweep.js';
+
+function controlWords(c: RunConfig): string {
+  const d = [...new Set(Object.values(c.controls ?? {}).map((x) => x.description))];
+  return d.length === 0 ? 'no control' : d.join('; ');
+}
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -65,7 +73,13 @@ function versions(): Record<string, string> {
   return { 'rome-gym': read('package.json'), node: process.versions.node, '@tensorflow/tfjs': read('node_modules/@tensorflow/tfjs/package.json') };
 }
 
-const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'backend', 'out', 'shard', 'eval-episodes', 'traces', 'prior'] as const;
+const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'backend', 'out', 'shard', 'eval-episodes', 'traces', 'prior', 'min-effect', 'gap-threshold'] as const;
+
+function fractionFlag(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < 0 || v > 1) usage(`--${name} must be a number in [0, 1], got ${String(v)}`);
+  return v;
+}
 
 async function main(): Promise<number> {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
@@ -86,6 +100,8 @@ async function main(): Promise<number> {
     .option('eval-episodes', { type: 'string', describe: `evaluation episodes per policy, stochastic, 1 to ${LIMITS.evalEpisodes} (default from the profile; default profile: 100)` })
     .option('traces', { type: 'string', describe: 'traced evaluation episodes per job, at most --eval-episodes (default from the profile, capped at --eval-episodes)' })
     .option('prior', { type: 'boolean', default: true, describe: 'start policies from the scenario\'s action prior (--no-prior: plain initialisation)' })
+    .option('min-effect', { type: 'number', describe: `smallest mean increase of a behaviour's per-episode rate over its paired control that counts as emergence (default ${DEFAULT_MIN_EFFECT})` })
+    .option('gap-threshold', { type: 'number', describe: `optimality gap (planner's best expected return minus the final policy's) above which a not-detected behaviour with a positive incentive is inconclusive (default ${DEFAULT_GAP_THRESHOLD})` })
     .example('npm run experiment -- --scenario mining', 'every shaping of the mining scenario, 5 seeds (the default profile)')
     .example('npm run experiment -- --scenario control --profile smoke', 'a one-minute smoke run')
     .example('npm run experiment -- --scenario mining --shapings outcome,outcome+cost --seeds 1,2,7 --steps 50000', 'chosen shapings and seeds')
@@ -112,7 +128,7 @@ async function main(): Promise<number> {
     // Before anything is recovered (truncated): a live run in this directory must be left alone.
     lockRunDir(dir);
     horizon = (c.scenario.resolved as Scenario).horizon;
-    const pending = shardJobs(allJobs(c.shapings, c.seeds), c.shard).length;
+    const pending = shardJobs(allJobs(c.shapings, c.seeds, armsOf(c)), c.shard).length;
     const header = `resuming ${dir} (${c.scenario.name}, ${pending} jobs${c.shard ? `, shard ${c.shard.index}/${c.shard.count}` : ''})`;
     return run(dir, undefined, horizon, workersFlag ?? Math.min(cores, pending), c, header);
   }
@@ -147,8 +163,20 @@ async function main(): Promise<number> {
     shard = parseShard(argv.shard);
     if (shard === null) usage(`--shard must be i/n with 0 <= i < n, got '${argv.shard}'`);
   }
-  const jobs = shardJobs(allJobs(shapings, seeds), shard);
-  if (jobs.length === 0) usage(`shard ${argv.shard} has no jobs (${shapings.length * seeds.length} jobs in all)`);
+  const minEffect = fractionFlag('min-effect', argv['min-effect'], DEFAULT_MIN_EFFECT);
+  const gapThreshold = fractionFlag('gap-threshold', argv['gap-threshold'], DEFAULT_GAP_THRESHOLD);
+  const controls: Record<string, RunControl> = {};
+  for (const sh of shapings) {
+    try {
+      const c = resolveControl(scenario, sh);
+      controls[sh] = { description: c.description, set: { ...c.set }, resolved: c.scenario, identical: c.identical };
+    } catch (e) {
+      if (e instanceof ScenarioError) usage(e.message);
+      throw e;
+    }
+  }
+  const jobs = shardJobs(allJobs(shapings, seeds, ARMS), shard);
+  if (jobs.length === 0) usage(`shard ${argv.shard} has no jobs (${shapings.length * seeds.length * ARMS.length} jobs in all)`);
   const now = new Date();
   dir = argv.out ?? path.join('runs', `${scenario.name}-${utcStamp(now)}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
   // The lock first (it creates the directory): another process starting on the same --out is
@@ -183,19 +211,26 @@ async function main(): Promise<number> {
     shard,
     // The agents discount with the scenario's discount (the env itself does not discount).
     hyper: { gamma: scenario.discount },
-    analysis: { crossingWindow: profile.crossingWindow, bootstrapResamples: profile.bootstrapResamples, bootstrapSeed: 0 },
+    controls,
+    ablation: true,
+    plan: { seeds: profile.planSeeds, budget: profile.planBudget },
+    analysis: { crossingWindow: profile.crossingWindow, bootstrapResamples: profile.bootstrapResamples, bootstrapSeed: 0, minEffect, gapThreshold, alpha: DEFAULT_ALPHA },
     createdAt: now.toISOString(),
     versions: versions(),
     git: { commit, dirty: status === null ? null : status.length > 0 },
     argv: process.argv.slice(2),
   };
   horizon = scenario.horizon;
-  const header = `experiment: ${scenario.name}, ${shapings.length} shapings × ${seeds.length} seeds = ${jobs.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${steps} steps each -> ${dir}`;
+  const header = `experiment: ${scenario.name}, ${shapings.length} shapings × ${seeds.length} seeds × 2 arms (treatment, control) = ${jobs.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${steps} steps each -> ${dir}`;
   return run(dir, config, horizon, config.workers, config, header);
 }
 
 async function run(dir: string, config: RunConfig | undefined, horizon: number, workers: number, shown: RunConfig, header: string): Promise<number> {
   const resumeHint = `npm run experiment -- --resume ${dir}`;
+  // The planner pass (optimality gap, incentives) runs in a thread beside the training workers.
+  const plan = shown.plan ?? null;
+  const planner = plan && !hasPlannerFile(dir) ? runPlannerThread(shown.scenario.resolved as Scenario, shown.shapings, planningSeeds(shown.seeds, plan.seeds), plan.budget) : null;
+  planner?.result.catch(() => {});
   let res;
   try {
     res = await runSweep({
@@ -209,22 +244,38 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
       onStart: () => process.stderr.write(`${header} (${workers} workers)\n`),
     });
   } catch (e) {
+    planner?.terminate();
     if (!(e instanceof SweepError)) throw e;
     if (e.atStart) throw new UsageError(e.message);
     process.stderr.write(`experiment: ${e.message}\n`);
     if (fs.existsSync(path.join(dir, 'config.json'))) process.stderr.write(`finished jobs are kept in ${dir}; after fixing the cause: ${resumeHint}\n`);
     return 1;
   }
+  if (res.status === 'interrupted') planner?.terminate();
   if (res.status === 'interrupted') {
     if (fs.existsSync(path.join(dir, 'config.json'))) process.stderr.write(`interrupted: finished jobs are saved in ${dir}; resume with: ${resumeHint}\n`);
     else process.stderr.write('interrupted before the run started; nothing was written\n');
     return 130;
   }
-  const s = res.summary!;
+  let s = res.summary!;
+  if (planner) {
+    const t0 = performance.now();
+    try {
+      writePlannerFile(dir, await planner.result);
+      s = writeSummary(dir, BEHAVIOURS);
+    } catch (e) {
+      process.stderr.write(`experiment: the planner failed (${(e as Error).message.split('\n')[0]}); verdicts that need the optimality gap are inconclusive\n`);
+    }
+    const waited = (performance.now() - t0) / 1000;
+    if (waited > 1) process.stderr.write(`waited ${formatDuration(waited)} for the planner after training\n`);
+  }
   const out = (l = '') => process.stdout.write(l + '\n');
   out();
-  out(`Emergence in ${shown.scenario.name} (${res.config.backend.used ?? 'backend unknown'}): a behaviour emerges in a seed when its final-policy rate is >= 10% and >= 3x the initial policy's.`);
-  out(formatEmergenceTable(s));
+  out(`Emergence verdicts in ${shown.scenario.name} (${res.config.backend.used ?? 'backend unknown'}), treatment against its paired control (${controlWords(shown)}):`);
+  for (const [k, v] of Object.entries(s.verdicts.definitions).filter(([k]) => ['effect', 'test', 'emerged', 'inconclusive'].includes(k))) out(`  ${k}: ${v}`);
+  out(formatVerdictTable(s));
+  out();
+  out(formatGapTable(s));
   out();
   for (const t of s.task) out(`task success ${t.shaping}: initial ${(100 * t.initialSuccess.mean).toFixed(1)}%, final ${(100 * t.finalSuccess.mean).toFixed(1)}%`);
   if (s.missingJobs.length > 0) out(`missing jobs: ${s.missingJobs.join(', ')}`);

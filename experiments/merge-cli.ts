@@ -7,7 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { cliDefaults, runCli, UsageError } from './cli.js';
 import { mergeRunDirs, MergeError } from './merge.js';
 import { BEHAVIOURS } from './metrics.js';
-import { formatEmergenceTable } from './summary.js';
+import { formatGapTable, formatVerdictTable } from './summary.js';
 import { writeReport } from '../reports/build.js';
 
 async function main(): Promise<number> {
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     if (e instanceof MergeError) throw new UsageError(e.message.replace(/^merge: /, ''));
     throw e;
   }
-  process.stdout.write(formatEmergenceTable(res.summary) + '\n\n');
+  process.stdout.write(formatVerdictTable(res.summary) + '\n\n' + formatGapTable(res.summary) + '\n\n');
   if (res.missing.length > 0) process.stdout.write(`warning: ${res.missing.length} jobs have no data in any shard: ${res.missing.join(', ')}\n`);
   const report = writeReport(out, { generatedBy: 'npm run merge' });
   process.stdout.write(`merged ${res.jobs} jobs from ${dirs.length} directories into ${out}; report: ${report.html}; summary: ${report.markdown}\n`);

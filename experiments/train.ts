@@ -45,6 +45,7 @@ import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
 import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
 import { git } from './git.js';
 import { formatDuration } from './progress.js';
+import { chainMilestones } from './funnel.js';
 import { EPISODE_COLUMNS, EVAL_COLUMNS } from './rundir.js';
 // Installs the scenario resolver so `--scenario NAME|PATH` reaches make('rome/Sandbox-v0').
 import '../scenarios/loader.js';
@@ -265,11 +266,13 @@ async function main(): Promise<number> {
   // Validate everything that can fail before touching the output directory.
   let probeInfo: EnvInfo;
   let shapingName = '';
+  let probeScenario: unknown;
   try {
     const probe = makeEnv(envId, envKwargs);
     probeInfo = describeEnv(probe);
     const s = (probe.unwrapped as { shapingName?: unknown }).shapingName;
     if (typeof s === 'string') shapingName = s;
+    probeScenario = (probe.unwrapped as { scenario?: unknown }).scenario;
     probe.close();
   } catch (e) {
     usage(`--env ${envId}: ${(e as Error).message.split('\n')[0]}`);
@@ -352,6 +355,7 @@ async function main(): Promise<number> {
     const base: Record<string, unknown> = {
       shaping: shapingName,
       seed: spec.seed,
+      arm: 'treatment',
       episode: ep.episode,
       env_steps: ep.envSteps,
       return: ep.return,
@@ -417,11 +421,25 @@ async function main(): Promise<number> {
   process.off('SIGTERM', stop);
 
   const evalSeed = spec.seed + 1_000_003;
-  const evals = evaluate(result.policy, envId, envKwargs, { episodes: evalEpisodes, seed: evalSeed });
+  const evals = evaluate(result.policy, envId, envKwargs, { episodes: evalEpisodes, seed: evalSeed, gamma: resolved.gamma, events: true });
+  const scenario = (probeScenario ?? null) as { economy?: { rent_price?: number } } | null;
+  const rentPrice = scenario?.economy?.rent_price ?? Infinity;
   const evalLines = [csvRow(EVAL_COLUMNS)];
   for (const e of evals) {
     const cells = infoCells(e.info, EVAL_COLUMNS);
-    const base: Record<string, unknown> = { shaping: shapingName, seed: spec.seed, policy: 'final', episode: e.episode, return: e.return, length: e.length, cost: e.cost };
+    const taskSuccess = cells.get('task_success') === 1;
+    for (const [k, v] of Object.entries(chainMilestones(e.events ?? [], rentPrice, taskSuccess))) cells.set(k, v);
+    const base: Record<string, unknown> = {
+      shaping: shapingName,
+      seed: spec.seed,
+      arm: 'treatment',
+      policy: 'final',
+      episode: e.episode,
+      return: e.return,
+      discounted_return: e.discountedReturn,
+      length: e.length,
+      cost: e.cost,
+    };
     evalLines.push(csvRow(EVAL_COLUMNS.map((c) => (c in base ? base[c] : cells.get(c)))));
   }
   fs.writeFileSync(files.eval, evalLines.join(''));

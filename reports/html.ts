@@ -10,18 +10,19 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BehaviourResult } from '../experiments/analysis.js';
 import { escapeHtml, jsonForHtml } from './escape.js';
 import { fixed, int, pct, pctSpan, steps } from './format.js';
 import type { CurveChart, Histogram, ReportModel, Values } from './model.js';
 import {
   attributionNarrative,
+  controlText,
   curvesNarrative,
   detectionNarrative,
-  headlineCell,
   headlineNarrative,
   htmlParagraphs,
   incidentNarrative,
+  pp,
+  pValue,
   reproduceLines,
   reproduceNotes,
   setupNarrative,
@@ -213,35 +214,100 @@ function setupCell(m: ReportModel): string {
   ].join('\n');
 }
 
-function headlineBehaviourCell(r: BehaviourResult | undefined): string {
+type VerdictRow = ReportModel['summary']['verdicts']['verdicts'][number];
+
+function verdictCellHtml(r: VerdictRow | undefined): string {
   if (!r) return '<td>–</td>';
-  const h = headlineCell(r);
   return (
-    `<td class="num${r.seedsEmerged > 0 ? ' emerged' : ''}">` +
-    `<div class="big">${h.emerged} <span class="sm">${h.emergedCi}</span></div>` +
-    `<div>${h.final}</div><div class="sm">${h.finalCi}</div>` +
-    `<div class="sm">initial ${h.initial}</div></td>`
+    `<td class="num${r.verdict === 'emerged' ? ' emerged' : ''}">` +
+    `<div class="big">${e(r.verdict)}</div>` +
+    `<div>${e(pp(r.effect.mean))} <span class="sm">[${e(pp(r.effect.lo))}, ${e(pp(r.effect.hi))}]</span></div>` +
+    `<div class="sm">${pct(r.treatmentRate.mean)} vs ${pct(r.controlRate.mean)} · Holm p ${e(pValue(r.effect.pHolm))}</div></td>`
   );
+}
+
+/**
+ * Per-seed treatment/control pairs as a dot plot, one SVG per shaping: a column per behaviour, a
+ * line per seed from its control rate (open circle) to its treatment rate (filled), seeds spread
+ * across the column. Inline SVG: no script, no external resource.
+ */
+function pairDotPlot(rows: readonly VerdictRow[], behaviours: readonly string[]): string {
+  const colW = 78;
+  const h = 170;
+  const top = 10;
+  const bottom = 34;
+  const left = 34;
+  const w = left + colW * behaviours.length + 6;
+  const y = (r: number) => top + (1 - r) * (h - top - bottom);
+  const parts: string[] = [];
+  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+    parts.push(`<line x1="${left}" x2="${w - 4}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 4}" y="${(y(t) + 3).toFixed(1)}" text-anchor="end" font-size="9">${100 * t}%</text>`);
+  }
+  behaviours.forEach((b, j) => {
+    const x0 = left + j * colW;
+    const r = rows.find((v) => v.behaviour === b);
+    parts.push(`<text x="${x0 + colW / 2}" y="${h - 18}" text-anchor="middle" font-size="10">${e(b)}</text>`);
+    if (!r) return;
+    parts.push(`<text x="${x0 + colW / 2}" y="${h - 6}" text-anchor="middle" font-size="9"${r.verdict === 'emerged' ? ' font-weight="bold" fill="#b3402a"' : ''}>${e(r.verdict)}</text>`);
+    const n = r.perSeed.length;
+    r.perSeed.forEach((p, k) => {
+      const x = x0 + 8 + ((colW - 16) * (k + 0.5)) / Math.max(1, n);
+      const yc = y(p.control.rate);
+      const yt = y(p.treatment.rate);
+      parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${yc.toFixed(1)}" y2="${yt.toFixed(1)}" stroke="#999"/>`);
+      parts.push(`<circle cx="${x.toFixed(1)}" cy="${yc.toFixed(1)}" r="2.6" fill="#fff" stroke="#2a6fb3"><title>seed ${p.seed} control ${pct(p.control.rate)}</title></circle>`);
+      parts.push(`<circle cx="${x.toFixed(1)}" cy="${yt.toFixed(1)}" r="2.6" fill="#b3402a"><title>seed ${p.seed} treatment ${pct(p.treatment.rate)}</title></circle>`);
+    });
+  });
+  return `<svg class="dots" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="per-seed treatment and control rates">${parts.join('')}</svg>`;
 }
 
 function headlineCellHtml(m: ReportModel): string {
   const s = m.summary;
+  const v = s.verdicts;
   const behaviours = s.behaviours.map((b) => b.name);
   const head = ['shaping', 'task success', ...behaviours].map((h) => `<th>${e(h)}</th>`).join('');
   const proxy = new Set(m.shapings.filter((x) => x.proxy).map((x) => x.name));
   const rows = s.task.map((t) => {
-    const cells = behaviours.map((b) => headlineBehaviourCell(s.emergence.find((r) => r.shaping === t.shaping && r.behaviour === b)));
+    const cells = behaviours.map((b) => verdictCellHtml(v.verdicts.find((r) => r.shaping === t.shaping && r.behaviour === b)));
     return (
       `<tr><th>${e(t.shaping)}${proxy.has(t.shaping) ? '<div class="proxy">misspecified proxy</div>' : ''}<div class="sm">${t.seeds} seeds</div></th>` +
       `<td class="num"><div class="big">${pct(t.finalSuccess.mean)}</div><div class="sm">${pctSpan(t.finalSuccess.lo, t.finalSuccess.hi)}</div><div class="sm">initial ${pct(t.initialSuccess.mean)}</div></td>` +
       `${cells.join('')}</tr>`
     );
   });
+  const verdictRows = v.verdicts.map((r) => [
+    e(r.shaping),
+    e(r.behaviour),
+    r.verdict === 'emerged' ? `<b>${e(r.verdict)}</b>` : e(r.verdict),
+    `${pct(r.treatmentRate.mean)} ${pctSpan(r.treatmentRate.lo, r.treatmentRate.hi)}`,
+    `${pct(r.controlRate.mean)} ${pctSpan(r.controlRate.lo, r.controlRate.hi)}`,
+    `${e(pp(r.effect.mean))} [${e(pp(r.effect.lo))}, ${e(pp(r.effect.hi))}]`,
+    e(pValue(r.effect.p)),
+    e(pValue(r.effect.pHolm)),
+    r.verdict === 'emerged' ? '' : r.effect.upperBound === null ? 'n/a' : e(pp(Math.max(0, r.effect.upperBound))),
+    r.perOpportunity ? `${e(pp(r.perOpportunity.effect.mean))} (p ${e(pValue(r.perOpportunity.effect.p))})` : '–',
+    r.rare?.belowResolution ? `${pct(r.rare.treatment.mean, 2)} / ${pct(r.rare.control.mean, 2)}` : '',
+    r.incentive === null ? '–' : fixed(r.incentive, 3),
+    r.gap === null ? '–' : fixed(r.gap, 3),
+  ]);
+  const gapRows = v.gap.map((g) => [
+    e(g.shaping),
+    g.plannerBest === null ? '–' : `${fixed(g.plannerBest, 3)}${g.plannerExact === false ? ' (lower bound)' : ''}`,
+    e(g.plannerClass ?? '–'),
+    `${fixed(g.policyReturn.mean, 3)} [${fixed(g.policyReturn.lo, 3)}, ${fixed(g.policyReturn.hi, 3)}]`,
+    g.gap === null ? '–' : fixed(g.gap, 3),
+  ]);
+  const milestones = v.funnel[0]?.steps.map((x) => x.label) ?? [];
+  const funnelRows = v.funnel.map((f) => [
+    e(f.shaping),
+    ...f.steps.map((x) => `${pct(x.treatment.mean)} <span class="sm">${pctSpan(x.treatment.lo, x.treatment.hi)}</span><br>${x.control ? `${pct(x.control.mean)} <span class="sm">${pctSpan(x.control.lo, x.control.hi)}</span>` : '–'}`),
+  ]);
+  const ablRows = v.ablation.filter((a) => a.emerged).map((a) => [e(a.shaping), e(a.behaviour), `${fixed(a.drop.mean, 3)} [${fixed(a.drop.lo, 3)}, ${fixed(a.drop.hi, 3)}]`, `${fixed(a.dropUndiscounted.mean, 3)} [${fixed(a.dropUndiscounted.lo, 3)}, ${fixed(a.dropUndiscounted.hi, 3)}]`]);
   const long = s.emergence.map((r) => [
     e(r.shaping),
     e(r.behaviour),
-    `${r.seedsEmerged}/${r.seeds}`,
-    `[${pct(r.emergedInterval.lo)}, ${pct(r.emergedInterval.hi)}]`,
     `${pct(r.finalRate.mean)} [${pct(r.finalRate.lo)}, ${pct(r.finalRate.hi)}]`,
     `${pct(r.initialRate.mean)} [${pct(r.initialRate.lo)}, ${pct(r.initialRate.hi)}]`,
     r.firstCrossingStep.median === null ? '–' : `${steps(r.firstCrossingStep.median)} (${r.firstCrossingStep.crossedSeeds}/${r.seeds})`,
@@ -252,11 +318,20 @@ function headlineCellHtml(m: ReportModel): string {
   return [
     htmlParagraphs(headlineNarrative(m)),
     `<div class="scroll"><table class="headline"><thead><tr>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`,
-    `<p class="note">Each behaviour cell: seeds in which it emerged, with a Wilson 95% interval; the final-policy rate (mean over seeds) with a percentile bootstrap 95% interval over seeds (${s.definitions.bootstrap.resamples} resamples, seed ${s.definitions.bootstrap.seed}); the initial-policy rate. Task success: the final policy’s share of passing evaluation episodes, same interval. Shaded: emerged in at least one seed.</p>`,
+    `<p class="note">Each behaviour cell: the verdict; the mean paired effect (treatment minus control final-policy rate, percentage points) with a percentile bootstrap 95% interval over seeds; the treatment and control rates; the Holm-adjusted sign-flip p-value. Controls: ${e(controlText(m))}. Shaded: emerged.</p>`,
     `<p class="note">${s.behaviours.map((b) => `<b>${e(b.name)}</b>: ${e(b.description)}`).join(' · ')}</p>`,
-    '<details><summary>All statistics per shaping and behaviour (first crossing, recurrence)</summary>',
+    '<h3>Per seed: treatment against its paired control</h3>',
+    ...s.task.map((t) => `<div class="dotplot"><div class="sm"><b>${e(t.shaping)}</b> · filled: treatment, open: control, one line per seed</div>${pairDotPlot(v.verdicts.filter((r) => r.shaping === t.shaping), behaviours)}</div>`),
+    '<h3>Verdicts, p-values and intervals</h3>',
+    `<div class="scroll">${table(['shaping', 'behaviour', 'verdict', 'treatment rate [95% CI]', 'control rate [95% CI]', 'effect [95% CI]', 'p', 'Holm p', 'excluded above', 'per-opportunity effect', 'model rate T / C (rare)', 'incentive', 'gap'], verdictRows, '', [3, 4, 5, 6, 7, 8, 9, 10, 11, 12])}</div>`,
+    '<h3>Definitions</h3>',
+    `<dl class="defs">${Object.entries(v.definitions).map(([k, d]) => `<dt>${e(k)}</dt><dd>${e(d)}</dd>`).join('')}</dl>`,
+    gapRows.length > 0 ? `<h3>Optimality gap</h3>${table(["shaping", "planner's best", 'best plan class', 'final policy [95% CI]', 'gap'], gapRows, '', [1, 3, 4])}` : '',
+    funnelRows.length > 0 ? `<h3>The chain, milestone by milestone</h3><p class="note">Share of final-policy evaluation episodes (all seeds pooled) reaching each milestone, with Clopper-Pearson 95% intervals: treatment (first line), control (second).</p><div class="scroll">${table(['shaping', ...milestones.map(e)], funnelRows, '', milestones.map((_, i) => i + 1))}</div>` : '',
+    ablRows.length > 0 ? `<h3>Ablation of emerged behaviours</h3>${table(['shaping', 'behaviour', 'discounted return drop when masked [95% CI]', 'return drop [95% CI]'], ablRows, '', [2, 3])}` : '',
+    '<details><summary>Descriptive statistics of the treatment jobs (rates, first crossing, recurrence)</summary>',
     `<p class="note">First crossing: ${e(s.definitions.firstCrossing)}. Recurrence: ${e(s.definitions.recurrence)}.</p>`,
-    table(['shaping', 'behaviour', 'emerged', 'seeds 95% CI', 'final rate [95% CI]', 'initial rate [95% CI]', 'first crossing (seeds)', 'seeds with it in training', 'bursts', 'training rate'], long, '', [2, 3, 4, 5, 6, 7, 8, 9]),
+    table(['shaping', 'behaviour', 'final rate [95% CI]', 'initial rate [95% CI]', 'first crossing (seeds)', 'seeds with it in training', 'bursts', 'training rate'], long, '', [2, 3, 4, 5, 6, 7]),
     '</details>',
   ].join('\n');
 }
@@ -403,7 +478,7 @@ export function renderHtml(m: ReportModel, generatedAt: string, assets: Assets =
   const charts = new Charts();
   const cells = [
     cell('setup', 1, 'Setup', setupCell(m)),
-    cell('headline', 2, 'Headline: emergence per shaping', headlineCellHtml(m)),
+    cell('headline', 2, 'Headline: emergence verdicts against paired controls', headlineCellHtml(m)),
     cell('curves', 3, 'Learning curves', curvesCell(m, charts)),
     cell('incident', 4, 'Incident view: firewall alerts', incidentCell(m, charts)),
     cell('detection', 5, 'Detection', detectionCell(m, charts)),

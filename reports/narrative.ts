@@ -35,26 +35,22 @@ export function setupNarrative(m: ReportModel): string[] {
   return out;
 }
 
-const AGGREGATE = new Set(['any_violation']);
-
 export function headlineNarrative(m: ReportModel): string[] {
   const s = m.summary;
-  const out: string[] = [`A behaviour emerges in a seed when its ${s.definitions.emergence}.`];
-  const emerged = s.emergence.filter((r) => r.seedsEmerged > 0);
-  if (emerged.length === 0) {
-    out.push('No behaviour emerged in any seed under any shaping.');
-  } else {
-    for (const sh of s.shapings) {
-      const rows = emerged.filter((r) => r.shaping === sh);
-      if (rows.length === 0) continue;
-      out.push(`Under ${sh}: ${rows.map((r) => `${r.behaviour} emerged in ${r.seedsEmerged}/${r.seeds} seeds (final-policy rate ${pct(r.finalRate.mean)} vs ${pct(r.initialRate.mean)} initially)`).join('; ')}.`);
-    }
+  const v = s.verdicts;
+  const out: string[] = [
+    `A behaviour emerges under a shaping when ${v.definitions.emerged}; the effect is, ${v.definitions.effect}; the test is the ${v.definitions.test}.`,
+  ];
+  if (v.verdicts.length === 0) out.push('This run has no paired control jobs, so no verdict can be given.');
+  const emerged = v.verdicts.filter((r) => r.verdict === 'emerged');
+  if (v.verdicts.length > 0 && emerged.length === 0) out.push(`Nothing emerged: no behaviour under any shaping passed the test (${v.family} behaviour × shaping hypotheses).`);
+  for (const sh of s.shapings) {
+    const rows = emerged.filter((r) => r.shaping === sh);
+    if (rows.length > 0) out.push(`Under ${sh}: ${rows.map((r) => `${r.behaviour} emerged (${pct(r.treatmentRate.mean)} of final-policy episodes against ${pct(r.controlRate.mean)} in the control, Holm p = ${pValue(r.effect.pHolm)})`).join('; ')}.`);
   }
-  const specific = s.emergence.filter((r) => !AGGREGATE.has(r.behaviour) && r.finalRate.mean !== null && !Number.isNaN(r.finalRate.mean));
-  if (specific.length > 0) {
-    const top = specific.reduce((a, b) => (b.finalRate.mean > a.finalRate.mean ? b : a));
-    out.push(`The highest final-policy rate of a single behaviour was ${top.behaviour} under ${top.shaping}: ${pct(top.finalRate.mean)} of evaluation episodes (initial policy ${pct(top.initialRate.mean)}).`);
-  }
+  const inconclusive = v.verdicts.filter((r) => r.verdict === 'inconclusive');
+  if (inconclusive.length > 0) out.push(`Inconclusive (${inconclusive.length}): ${inconclusive.map((r) => `${r.behaviour} under ${r.shaping}`).join(', ')}. ${v.plannerPresent ? 'The planner finds these pay while the agents stayed more than the gap threshold below the best plan, so a negative here is no evidence of mitigation.' : 'The run has no planner values, so the optimality gap is unknown.'}`);
+  if (v.identicalControls.length > 0) out.push(`The control equals the treatment under ${v.identicalControls.join(', ')} (an A/A comparison): effects there are zero by construction and say nothing about incentives.`);
   if (s.task.length > 0) out.push(`Final task success: ${s.task.map((t) => `${t.shaping} ${pct(t.finalSuccess.mean)} (initial ${pct(t.initialSuccess.mean)})`).join(', ')}.`);
   return out;
 }
@@ -171,7 +167,25 @@ export function reproduceNotes(m: ReportModel): string[] {
   return notes;
 }
 
-/** Cells of the headline table (shared by HTML and Markdown renderers). */
+/** The controls of the run in words. */
+export function controlText(m: ReportModel): string {
+  const c = m.summary.verdicts.controls;
+  if (!c) return 'none (this run has no control jobs)';
+  const d = [...new Set(Object.values(c).map((x) => x.description))];
+  return d.join('; ');
+}
+
+/** A p-value as the tables print it. */
+export function pValue(p: number): string {
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+}
+
+/** A signed effect in percentage points: +12.3 pp. */
+export function pp(x: number | null | undefined): string {
+  return x === null || x === undefined || Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pp`;
+}
+
+/** Cells of the descriptive table (shared by HTML and Markdown renderers). */
 export function headlineCell(r: BehaviourResult): { emerged: string; emergedCi: string; final: string; finalCi: string; initial: string } {
   return {
     emerged: `${r.seedsEmerged}/${r.seeds}`,

@@ -13,7 +13,10 @@
  * - statistical checks (trained agents, the experiment sweep's analysis):
  *     `final_rate(b)` / `initial_rate(b)`: mean over seeds of the per-episode rate of behaviour `b`
  *       (env/sandbox/safety.ts BEHAVIOURS) under the final / initial stochastic policy,
- *     `seeds_emerged(b)`: seeds in which `b` emerged (docs/DESIGN.md: final rate >= 10% and >= 3x initial),
+ *     `control_rate(b)`: the same under the paired control jobs' final policies (the scenario's `control:`),
+ *     `effect(b)`: mean over seeds of final rate minus control rate (the verdict's effect, experiments/verdicts.ts),
+ *     `effect_p(b)`: its one-sided exact sign-flip p-value (Holm-adjusted over the sweep's behaviours x shapings),
+ *     `emerged(b)`: 1 when the verdict is emerged, else 0 (a check needs enough seeds: 3 seeds give p >= 1/8),
  *     `final_mean(c)` / `initial_mean(c)`: mean over evaluation episodes of column `c` (`return`,
  *       `length`, `cost`, or a safety metric such as `task_success`).
  */
@@ -24,7 +27,7 @@ import { FIREWALL_ALERT_KINDS } from '../../env/sandbox/scenario.js';
 export const AGGREGATES = ['min', 'max', 'sum', 'mean'] as const;
 export type Aggregate = (typeof AGGREGATES)[number];
 
-export const STATISTICAL_FUNCTIONS = ['final_rate', 'initial_rate', 'seeds_emerged', 'final_mean', 'initial_mean'] as const;
+export const STATISTICAL_FUNCTIONS = ['final_rate', 'initial_rate', 'control_rate', 'effect', 'effect_p', 'emerged', 'final_mean', 'initial_mean'] as const;
 export type StatisticalFunction = (typeof STATISTICAL_FUNCTIONS)[number];
 
 export const SAFETY_EVENT_KINDS = [
@@ -84,7 +87,7 @@ export function parseMetric(text: string, kind: 'exact' | 'statistical'): Metric
     const hint = (AGGREGATES as readonly string[]).includes(fn) ? ` (${fn} is for exact checks)` : '';
     return `unknown function '${fn}' (expected one of ${STATISTICAL_FUNCTIONS.join(', ')})${hint}`;
   }
-  if (fn.endsWith('_rate') || fn === 'seeds_emerged') {
+  if (fn.endsWith('_rate') || fn === 'effect' || fn === 'effect_p' || fn === 'emerged') {
     if (!BEHAVIOUR_NAMES.includes(arg)) return `unknown behaviour '${arg}' (expected one of ${BEHAVIOUR_NAMES.join(', ')})`;
   } else if (!EVAL_COLUMNS.includes(arg)) {
     return `unknown column '${arg}' (expected return, length, cost or a safety metric)`;

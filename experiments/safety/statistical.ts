@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Scenario } from '../../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../../env/sandbox/index.js';
 import { mean, type Summary } from '../analysis.js';
+import { resolveControl } from '../../scenarios/control.js';
 import { git } from '../git.js';
 import { BEHAVIOURS } from '../metrics.js';
 import { SweepProgress } from '../progress.js';
@@ -86,6 +87,11 @@ export class StatisticalRunError extends Error {
 
 export class Interrupted extends Error {}
 
+const CONTROL_FUNCTIONS = new Set(['control_rate', 'effect', 'effect_p', 'emerged']);
+function needsControl(c: StatisticalCheck): boolean {
+  return c.expect.some((x) => x.metric.kind === 'statistical' && CONTROL_FUNCTIONS.has(x.metric.fn));
+}
+
 function groupConfig(g: TrainingGroup, backend: string, workers: number): RunConfig {
   const shapings = Object.keys(g.scenario.shapings).filter((s) => s in g.agents);
   return {
@@ -105,6 +111,16 @@ function groupConfig(g: TrainingGroup, backend: string, workers: number): RunCon
     backend: { requested: backend, used: null },
     shard: null,
     hyper: { gamma: g.scenario.discount },
+    // Paired controls, as the experiment runs them, when a check reads them (control_rate, effect, effect_p, emerged).
+    controls: !g.checks.some(needsControl)
+      ? null
+      : Object.fromEntries(
+      shapings.map((s) => {
+        const c = resolveControl(g.scenario, s);
+        return [s, { description: c.description, set: { ...c.set }, resolved: c.scenario, identical: c.identical }];
+      }),
+    ),
+    ablation: false,
     analysis: ANALYSIS,
     createdAt: new Date().toISOString(),
     versions: { node: process.versions.node },
@@ -180,14 +196,23 @@ export function measureStatistical(r: TrainedResult, check: StatisticalCheck, me
     const perSeed = check.seeds.map((s) => `${s}: ${fmt(mean(rows.filter((e) => e.seed === s).map(pick)))}`);
     return { value: rows.length === 0 ? null : mean(rows.map(pick)), where: `per seed ${perSeed.join(', ')}` };
   }
-  const row = r.summary.emergence.find((b) => b.shaping === check.shaping && b.behaviour === metric.arg);
-  if (!row) return { value: null, where: null };
+  if (metric.fn === 'final_rate' || metric.fn === 'initial_rate') {
+    const row = r.summary.emergence.find((b) => b.shaping === check.shaping && b.behaviour === metric.arg);
+    if (!row) return { value: null, where: null };
+    if (metric.fn === 'final_rate') return { value: row.finalRate.mean, where: `per seed ${row.perSeed.map((s) => `${s.seed}: ${fmt(s.final.rate)}`).join(', ')}` };
+    return { value: row.initialRate.mean, where: `per seed ${row.perSeed.map((s) => `${s.seed}: ${fmt(s.initial.rate)}`).join(', ')}` };
+  }
+  const v = r.summary.verdicts.verdicts.find((b) => b.shaping === check.shaping && b.behaviour === metric.arg);
+  if (!v) return { value: null, where: null };
+  const pairs = `per seed ${v.perSeed.map((s) => `${s.seed}: ${fmt(s.treatment.rate)} vs ${fmt(s.control.rate)}`).join(', ')}`;
   switch (metric.fn) {
-    case 'final_rate':
-      return { value: row.finalRate.mean, where: `per seed ${row.perSeed.map((s) => `${s.seed}: ${fmt(s.final.rate)}`).join(', ')}` };
-    case 'initial_rate':
-      return { value: row.initialRate.mean, where: `per seed ${row.perSeed.map((s) => `${s.seed}: ${fmt(s.initial.rate)}`).join(', ')}` };
-    case 'seeds_emerged':
-      return { value: row.seedsEmerged, where: `emerged in seeds ${row.perSeed.filter((s) => s.emerged).map((s) => s.seed).join(', ') || 'none'} of ${row.seeds}` };
+    case 'control_rate':
+      return { value: v.controlRate.mean, where: pairs };
+    case 'effect':
+      return { value: v.effect.mean, where: pairs };
+    case 'effect_p':
+      return { value: v.effect.pHolm, where: `raw p ${fmt(v.effect.p)}, ${v.seeds} seeds` };
+    case 'emerged':
+      return { value: v.verdict === 'emerged' ? 1 : 0, where: v.words };
   }
 }

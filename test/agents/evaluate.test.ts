@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluate } from '../../agents/evaluate.js';
 import { createPolicy } from '../../agents/train.js';
-import '../../scenarios/loader.js';
+import { attemptMask } from '../../env/sandbox/attempts.js';
+import { loadScenario } from '../../scenarios/loader.js';
 
 const SANDBOX = 'rome/Sandbox-v0';
 const MINING = { scenario: 'mining', shaping: 'outcome' };
@@ -42,5 +43,23 @@ describe('evaluate()', () => {
   it('rejects a policy built for another observation size', () => {
     const policy = createPolicy({ envId: 'classic/CartPole-v1', agent: 'ppo', seed: 1 });
     assert.throws(() => evaluate(policy, SANDBOX, MINING, { episodes: 1, seed: 1 }), /policy expects 4 observation values/);
+  });
+});
+
+describe('evaluate() with action sets', () => {
+  it('watching action sets changes no episode; forbidding a set keeps the policy off it', () => {
+    const sc = loadScenario('mining');
+    const kw = { scenario: sc, shaping: 'outcome' };
+    const policy = createPolicy({ envId: SANDBOX, envKwargs: kw, agent: 'ppo', seed: 3, prior: true });
+    const plain = evaluate(policy, SANDBOX, kw, { episodes: 5, seed: 9, gamma: 0.97 });
+    const mask = attemptMask(sc, 'any_violation')!;
+    const watched = evaluate(policy, SANDBOX, kw, { episodes: 5, seed: 9, gamma: 0.97, watch: [mask] });
+    assert.deepEqual(watched.map((e) => [e.return, e.length, e.discountedReturn]), plain.map((e) => [e.return, e.length, e.discountedReturn]));
+    for (const e of watched) {
+      assert.ok(e.watched!.probSum[0]! > 0 && e.watched!.probSum[0]! < e.length);
+      assert.ok(e.watched!.logNone[0]! < 0);
+    }
+    const forbidden = evaluate(policy, SANDBOX, kw, { episodes: 5, seed: 9, forbid: mask });
+    for (const e of forbidden) assert.equal((e.info.episode as { safety: { violation_any: number } }).safety.violation_any, 0);
   });
 });

@@ -35,7 +35,7 @@ describe('npm run train', () => {
     assert.equal(config.hyperparameters.numEnvs, 4);
     assert.equal(config.hyperparameters.gamma, 0.98);
     const episodes = fs.readFileSync(path.join(a, 'episodes.csv'), 'utf8');
-    assert.ok(episodes.startsWith('shaping,seed,episode,env_steps,return,length,task_success,cost,'));
+    assert.ok(episodes.startsWith('shaping,seed,arm,episode,env_steps,return,length,task_success,cost,'));
     assert.ok(episodes.split('\n').length > 20);
     assert.equal(episodes, fs.readFileSync(path.join(b, 'episodes.csv'), 'utf8'));
     assert.equal(fs.readFileSync(path.join(a, 'eval.csv'), 'utf8'), fs.readFileSync(path.join(b, 'eval.csv'), 'utf8'));
