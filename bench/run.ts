@@ -15,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
   env: () => import('./env.js'),
   sandbox: () => import('./sandbox.js'),
   training: () => import('./training.js'),
+  exploration: () => import('./exploration.js'),
 };
 
 interface Machine {
