@@ -43,6 +43,7 @@ export interface Hyperparameters {
   rndOutput: number;
   rndLearningRate: number;
   rndUpdateProportion: number;
+  rndEpochs: number;
   countBeta: number;
   countBits: number;
   goExplore: number;
@@ -96,6 +97,7 @@ export const HYPER_DOCS: Readonly<Record<keyof Hyperparameters, HyperDoc>> = {
   rndOutput: { kind: 'int', agents: ALL, help: 'RND: embedding width of the target and predictor nets' },
   rndLearningRate: { kind: 'number', agents: ALL, help: 'RND: Adam learning rate of the predictor and the intrinsic value head' },
   rndUpdateProportion: { kind: 'number', agents: ALL, help: 'RND: share of each minibatch the predictor trains on (the paper\'s 0.25)' },
+  rndEpochs: { kind: 'int', agents: ALL, help: 'RND: passes of the predictor and the intrinsic value head over each rollout (in numMinibatches minibatches)' },
   countBeta: { kind: 'number', agents: ALL, help: 'SimHash count bonus beta / sqrt(n(phi(s\'))) added to the learning reward (0: off)' },
   countBits: { kind: 'int', agents: ALL, help: 'SimHash: bits k of the seeded random projection sign(A s) (1..52)' },
   goExplore: { kind: 'number', agents: ALL, help: 'Go-Explore: probability that an env, after a normal episode, runs an exploration episode from an archived cell (0: off)' },
@@ -143,6 +145,7 @@ export const PPO_DEFAULTS: Readonly<Hyperparameters> = {
   rndOutput: 16,
   rndLearningRate: 1e-3,
   rndUpdateProportion: 0.25,
+  rndEpochs: 2,
   countBeta: 0,
   countBits: 32,
   goExplore: 0,
@@ -254,6 +257,7 @@ function validate(h: Hyperparameters): void {
   posInt('rndOutput');
   range('rndLearningRate', 0, 1, true);
   range('rndUpdateProportion', 0, 1, true);
+  posInt('rndEpochs');
   range('countBeta', 0, 1e6);
   posInt('countBits');
   if (h.countBits > 52) throw new HyperparameterError(`countBits must be at most 52 (the hash is a float64 integer), got ${h.countBits}`);

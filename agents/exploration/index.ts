@@ -115,7 +115,7 @@ export class Exploration {
   /** RND's predictor and intrinsic value head learn from the rollout; returns seconds inside tfjs. */
   afterUpdate(buf: RolloutBuffer): number {
     if (!this.rnd) return 0;
-    const r = this.rnd.train(buf, this.h.updateEpochs, this.h.numMinibatches);
+    const r = this.rnd.train(buf, this.h.rndEpochs, this.h.numMinibatches);
     this.lastLosses = { predictorLoss: r.predictorLoss, intValueLoss: r.intValueLoss };
     return r.tfjsSeconds;
   }

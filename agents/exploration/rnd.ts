@@ -22,7 +22,7 @@
  *
  * Order per rollout: the observation statistics are updated with the rollout's new observations
  * first, then the rewards are computed (so the first rollout is not scored against mean 0, var 1),
- * then the return statistics; after the PPO update, the predictor and V_I take `updateEpochs` ×
+ * then the return statistics; after the PPO update, the predictor and V_I take `rndEpochs` ×
  * `numMinibatches` gradient steps over the valid samples (shuffled with their own seeded
  * generator), the predictor on the first `rndUpdateProportion` of each minibatch (a random subset,
  * since the order is shuffled). Both nets share one Adam (adam.ts), so one read-back per step.
