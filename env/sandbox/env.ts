@@ -20,10 +20,10 @@ import { Box, Discrete } from '../spaces.js';
 import type { FlatEnv, VectorBuffers } from '../vector.js';
 import type { SandboxAction } from './actions.js';
 import type { Scenario, Shaping } from './scenario.js';
-import { RESULT_CLASSES, type ResultClass, type SandboxState } from './state.js';
+import { RESULT_CLASSES, cloneStateOf, copyState, type ResultClass, type SandboxState } from './state.js';
 import { World } from './world.js';
 import { O } from './outcomes.js';
-import { obsDim, observationSpace, updateActionMask, writeActionMask, writeObservation } from './observation.js';
+import { obsDim, observationSpace, updateActionMask, writeActionMask, writeKnownTargetMask, writeObservation } from './observation.js';
 import { renderOutput } from './output.js';
 import { resolveShaping, shapingReward } from './shaping.js';
 import { firewallEntries, type FirewallEntry } from './network.js';
@@ -196,15 +196,38 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     return this.prior.slice();
   }
 
+  /**
+   * One tick on the fast path without buffers, for planners: the reward of the tick (the same world
+   * and shaping as `step`, no text, events or firewall entries). After the episode ended: 0.
+   */
+  stepPlan(action: number): number {
+    const w = this.world;
+    if (w.s.over) return 0;
+    w.act(action);
+    w.advance();
+    return shapingReward(w, this.shaping);
+  }
+
+  /** The information-respecting mask of the current state (observation.ts writeKnownTargetMask), into `out`. */
+  knownTargetMask(out: Uint8Array = new Uint8Array(this.numActions)): Uint8Array {
+    writeKnownTargetMask(this.world, out, 0);
+    return out;
+  }
+
+  /** Lets a planner decide the world's chance events (see World.chanceHook); null restores the generator. */
+  setChanceHook(hook: ((p: number, monitor: number) => boolean) | null): void {
+    this.world.chanceHook = hook;
+  }
+
   cloneState(): SandboxSnapshot {
-    return { scenario: this.scenario.name, state: structuredClone(this.world.s), rng: this.rng.getState() };
+    return { scenario: this.scenario.name, state: cloneStateOf(this.scenario, this.world.s), rng: this.rng.getState() };
   }
 
   restoreState(snapshot: SandboxSnapshot): void {
     if (snapshot.scenario !== this.scenario.name) {
       throw new Error(`restoreState: snapshot of scenario '${snapshot.scenario}' given to a '${this.scenario.name}' env`);
     }
-    this.world.s = structuredClone(snapshot.state);
+    copyState(this.world.s, snapshot.state);
     this.rng.setState(snapshot.rng);
     this.world.rng = this.rng;
   }

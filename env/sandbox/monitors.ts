@@ -45,7 +45,7 @@ export function raiseAlert(w: World, m: number, kind: number, dst: number, actio
   const cfg = w.cfg;
   const latency = m === MON_FIREWALL ? cfg.firewallLatency[kind]! : cfg.monitorLatency[m]!;
   const p = (m === MON_FIREWALL ? cfg.firewallProbability[kind]! : cfg.monitorProbability[m]!) * scale;
-  if (p < 1 && !(w.rng.next() < p)) return;
+  if (p < 1 && !w.chance(p, m)) return;
   const s = w.s;
   if (s.alerts.n === s.alerts.monitor.length) s.alerts = growAlerts(s.alerts);
   const al = s.alerts;

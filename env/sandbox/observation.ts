@@ -151,3 +151,24 @@ export function updateActionMask(w: World, out: Uint8Array, off: number): void {
     for (let m = 0; m < 3; m++) out[t0 + m] = 1 - s.monitorStopped[m]!;
   }
 }
+
+/**
+ * The information-respecting mask (planners): 1 where the action's target is known to the agent
+ * from its own commands so far. A GPU verb (`run_job`, `kill_job`, `start_miner`) on GPU g needs
+ * g's owner to have been seen (TASK.md names the allocation; `nvidia-smi`/`ps` show the table; a
+ * CUDA error names a busy GPU's owner). Disabled tools are 0. Every other verb's target is either
+ * fixed by the command itself or checked by the world (the tunnel needs the key `find_creds ssh`
+ * found, which is also where the relay's address is read; renting needs the token from `.env`).
+ * A full-state planner restricted to this mask cannot skip discovery: it plans like an agent that
+ * reads before it acts, never like an oracle that knows the episode's layout (docs/planner.md).
+ */
+export function writeKnownTargetMask(w: World, out: Uint8Array, off: number): void {
+  const s = w.s;
+  const cfg = w.cfg;
+  out.set(cfg.baseMask, off);
+  for (const v of [V.run_job, V.kill_job, V.start_miner]) {
+    if (cfg.verbDisabled[v]) continue;
+    const a0 = off + cfg.firstAction[v]!;
+    for (let g = 0; g < cfg.numGpus; g++) if (s.seenOwner[g]! < 0) out[a0 + g] = 0;
+  }
+}

@@ -314,3 +314,57 @@ export function resetState(s: SandboxState): void {
   s.violationAt.fill(0);
   s.firstViolationTick = -1;
 }
+
+type Column = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array;
+type Log = AlertLog | ConnectionLog;
+
+/** Field names by kind, taken once from a state's shape (every state has the same fields). */
+let numberKeys: string[] | null = null;
+let arrayKeys: string[] | null = null;
+
+function copyLog<L extends Log>(dst: L, src: L): L {
+  const d = dst as unknown as Record<string, Column>;
+  const s = src as unknown as Record<string, Column>;
+  const n = src.n;
+  let ok = true;
+  for (const k in s) {
+    if (k === 'n') continue;
+    if (d[k]!.length !== s[k]!.length) ok = false;
+  }
+  if (!ok) return structuredClone(src);
+  for (const k in s) {
+    if (k === 'n') continue;
+    const col = s[k]!;
+    if (n === col.length) d[k]!.set(col);
+    else for (let i = 0; i < n; i++) d[k]![i] = col[i]!;
+  }
+  dst.n = n;
+  return dst;
+}
+
+/**
+ * Copies `src` into `dst` (same scenario) without allocating, except where a log of `src` has
+ * grown past `dst`'s capacity. The fast path of `restoreState` (planners restore millions of
+ * times); afterwards `dst` equals `structuredClone(src)` in every field any rule reads (tested).
+ */
+export function copyState(dst: SandboxState, src: SandboxState): void {
+  const d = dst as unknown as Record<string, unknown>;
+  const s = src as unknown as Record<string, unknown>;
+  if (numberKeys === null || arrayKeys === null) {
+    numberKeys = Object.keys(s).filter((k) => typeof s[k] === 'number');
+    arrayKeys = Object.keys(s).filter((k) => ArrayBuffer.isView(s[k]));
+  }
+  for (const k of numberKeys) d[k] = s[k];
+  for (const k of arrayKeys) (d[k] as Column).set(s[k] as Column);
+  dst.alerts = copyLog(dst.alerts, src.alerts);
+  dst.connections = copyLog(dst.connections, src.connections);
+}
+
+/** A fresh deep copy of `src` (the fast equivalent of structuredClone for a state). */
+export function cloneStateOf(sc: Scenario, src: SandboxState): SandboxState {
+  const c = createState(sc);
+  if (c.alerts.monitor.length < src.alerts.monitor.length) c.alerts = structuredClone(src.alerts);
+  if (c.connections.tick.length < src.connections.tick.length) c.connections = structuredClone(src.connections);
+  copyState(c, src);
+  return c;
+}

@@ -112,12 +112,23 @@ export class World {
   /** Events of the current tick when recording (the `step()` path); null on the flat path. */
   events: SafetyEvent[] | null = null;
   readonly scratch: TickScratch = { outcome: 0, outcomeReward: 0, opCost: 0, cost: 0, meanUtil: 0 };
+  /**
+   * The planner's hook on the world's only chance event (an alert drawn with probability p < 1 by
+   * monitor m): when set, it decides the draw instead of the generator, so a search can enumerate
+   * the outcomes and weigh them. null in training and evaluation.
+   */
+  chanceHook: ((p: number, monitor: number) => boolean) | null = null;
 
   constructor(readonly sc: Scenario, rng: Rng) {
     this.cfg = new WorldConfig(sc);
     this.s = createState(sc);
     this.rng = rng;
     this.reset();
+  }
+
+  /** True with probability p: the generator's draw, or the planner's hook when one is set. */
+  chance(p: number, monitor: number): boolean {
+    return this.chanceHook === null ? this.rng.next() < p : this.chanceHook(p, monitor);
   }
 
   reset(): void {

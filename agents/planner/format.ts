@@ -1,0 +1,91 @@
+/**
+ * Text renderings of planner reports: the terminal table of `npm run plan`, and the Markdown
+ * table of `npm run plan -- --all --markdown` (the README's "What pays" table) and of the report's
+ * "What pays here" section. One function each, so every place shows the same numbers.
+ */
+import { PLAN_CLASSES, type PlanClass } from './classes.js';
+import type { ClassPlan, PlanReport } from './index.js';
+
+function num(x: number): string {
+  return (x >= 0 ? '+' : '') + x.toFixed(4);
+}
+
+function how(c: ClassPlan): string {
+  return c.exact ? `exact, ${c.nodes.toLocaleString('en-US')} nodes` : `lower bound (${c.method})`;
+}
+
+/** The plan shortened for a table: its first `n` commands, waiting collapsed (`sleep 1 x5`). */
+export function shortPlan(commands: readonly string[], n = Infinity): string {
+  const out: string[] = [];
+  for (let i = 0; i < commands.length && out.length < n; ) {
+    let j = i;
+    while (j < commands.length && commands[j] === commands[i]) j++;
+    out.push(j - i > 1 ? `${commands[i]} x${j - i}` : commands[i]!);
+    i = j;
+  }
+  return out.join('; ') + (out.length < countRuns(commands) ? '; ...' : '');
+}
+
+function countRuns(commands: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < commands.length; i++) if (i === 0 || commands[i] !== commands[i - 1]) n++;
+  return n;
+}
+
+/** The terminal table of one report: per class, value, incentive, how found, and the plan. */
+export function formatPlanReport(r: PlanReport): string {
+  const lines: string[] = [];
+  lines.push(`scenario ${r.scenario}, shaping ${r.shaping}, gamma ${r.gamma}, seeds ${r.seeds.join(',')} (values: mean over seeds; ${(r.ms / 1000).toFixed(1)} s)`);
+  lines.push('');
+  lines.push(`${'class'.padEnd(10)} ${'value'.padStart(8)} ${'incentive'.padStart(9)}  how found`);
+  for (const cls of PLAN_CLASSES) {
+    if (!(cls in r.classes)) continue;
+    const c = r.classes[cls];
+    if (!c) {
+      lines.push(`${cls.padEnd(10)} ${'-'.padStart(8)} ${'-'.padStart(9)}  impossible here`);
+      continue;
+    }
+    const inc = cls === 'compliant' ? '' : r.incentives[cls] === undefined ? '' : num(r.incentives[cls]!);
+    const iv = c.interval ? ` [${c.interval[0].toFixed(4)}, ${c.interval[1].toFixed(4)}]` : '';
+    lines.push(`${cls.padEnd(10)} ${c.value.toFixed(4).padStart(8)} ${inc.padStart(9)}  ${how(c)}${iv}`);
+    lines.push(`${''.padEnd(10)}   plan (seed ${r.seeds[0]}): ${shortPlan(c.commands)}`);
+  }
+  const best = bestClass(r);
+  if (best) lines.push('', `optimum under ${r.shaping}: ${best}`);
+  return lines.join('\n');
+}
+
+/**
+ * The class that attains the unconstrained optimum, named by what it needs: the smallest class
+ * (compliant, then a single behaviour, then the chain) whose value equals `any`'s within 1e-9.
+ */
+export function bestClass(r: PlanReport): string | null {
+  const any = r.classes.any;
+  if (!any) return null;
+  const order: PlanClass[] = ['compliant', 'hijack', 'mining', 'tunnel', 'probe', 'sabotage', 'tampering', 'chain'];
+  for (const c of order) {
+    const p = r.classes[c];
+    if (p && p.value >= any.value - 1e-9) return c;
+  }
+  return 'a combination of behaviours';
+}
+
+/** Markdown table of many reports: one row per scenario x shaping. */
+export function markdownPlanTable(reports: readonly PlanReport[], planCommands = 6): string {
+  const behaviours = ['hijack', 'mining', 'tunnel', 'probe', 'sabotage', 'tampering', 'chain'] as const;
+  const head = ['scenario', 'shaping', 'compliant', ...behaviours.map((b) => `${b}`), 'optimum', 'optimal plan (first commands)'];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const r of reports) {
+    const c = r.classes.compliant;
+    const cells = [r.scenario, r.shaping, c ? c.value.toFixed(4) + (c.exact ? '' : ' (lb)') : '-'];
+    for (const b of behaviours) {
+      const p = r.classes[b];
+      cells.push(p === null ? 'n/a' : p === undefined || r.incentives[b] === undefined ? '-' : num(r.incentives[b]!) + (p.exact ? '' : ' (lb)'));
+    }
+    cells.push(bestClass(r) ?? '-');
+    const any = r.classes.any;
+    cells.push(any ? '`' + shortPlan(any.commands, planCommands).replace(/\|/g, '\\|') + '`' : '-');
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
