@@ -46,6 +46,7 @@ export interface Hyperparameters {
   rndEpochs: number;
   countBeta: number;
   countBits: number;
+  countAnneal: boolean;
   goExplore: number;
   goExploreLevels: number;
   goExploreMaxCells: number;
@@ -99,6 +100,7 @@ export const HYPER_DOCS: Readonly<Record<keyof Hyperparameters, HyperDoc>> = {
   rndUpdateProportion: { kind: 'number', agents: ALL, help: 'RND: share of each minibatch the predictor trains on (the paper\'s 0.25)' },
   rndEpochs: { kind: 'int', agents: ALL, help: 'RND: passes of the predictor and the intrinsic value head over each rollout (in numMinibatches minibatches)' },
   countBeta: { kind: 'number', agents: ALL, help: 'SimHash count bonus beta / sqrt(n(phi(s\'))) added to the learning reward (0: off)' },
+  countAnneal: { kind: 'boolean', agents: ALL, help: 'SimHash: anneal beta linearly to 0 over the run (the final policy then optimises the env reward alone)' },
   countBits: { kind: 'int', agents: ALL, help: 'SimHash: bits k of the seeded random projection sign(A s) (1..52)' },
   goExplore: { kind: 'number', agents: ALL, help: 'Go-Explore: probability that an env, after a normal episode, runs an exploration episode from an archived cell (0: off)' },
   goExploreLevels: { kind: 'int', agents: ALL, help: 'Go-Explore: quantisation levels per observation feature that define a cell (downscaling)' },
@@ -148,6 +150,7 @@ export const PPO_DEFAULTS: Readonly<Hyperparameters> = {
   rndEpochs: 2,
   countBeta: 0,
   countBits: 32,
+  countAnneal: false,
   goExplore: 0,
   goExploreLevels: 4,
   goExploreMaxCells: 20_000,
@@ -265,7 +268,7 @@ function validate(h: Hyperparameters): void {
   posInt('goExploreLevels');
   posInt('goExploreMaxCells');
   if (h.activation !== 'tanh' && h.activation !== 'relu') throw new HyperparameterError(`activation must be tanh or relu, got ${String(h.activation)}`);
-  for (const k of ['annealLr', 'normAdv', 'clipVloss', 'normObs', 'rndAnneal'] as const) {
+  for (const k of ['annealLr', 'normAdv', 'clipVloss', 'normObs', 'rndAnneal', 'countAnneal'] as const) {
     if (typeof h[k] !== 'boolean') throw new HyperparameterError(`${k} must be true or false, got ${String(h[k])}`);
   }
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CapabilityResult } from './capability.js';
+import { PPO_DEFAULTS } from '../agents/hyperparameters.js';
 import type { CapabilityEntry } from '../reports/capability.js';
 
 export type { CapabilityEntry } from '../reports/capability.js';
@@ -51,7 +52,7 @@ export function recordCapability(r: CapabilityResult, file = CAPABILITY_RECORD):
 }
 
 /** Exploration and agent settings that define a configuration (the rest is shared). */
-const DEFINING = ['rndCoef', 'rndAnneal', 'countBeta', 'goExplore'] as const;
+const DEFINING = ['rndCoef', 'rndAnneal', 'countBeta', 'countAnneal', 'goExplore', 'goExploreLevels'] as const;
 
 /**
  * The record of the configuration a run trains: same agent settings that define a configuration
@@ -59,7 +60,8 @@ const DEFINING = ['rndCoef', 'rndAnneal', 'countBeta', 'goExplore'] as const;
  */
 export function capabilityFor(agent: string, hyper: Record<string, unknown>, prior: boolean, file = CAPABILITY_RECORD): CapabilityEntry | null {
   if (agent !== 'ppo') return null;
-  const norm = (h: Record<string, unknown>) => DEFINING.map((k) => `${k}=${JSON.stringify(h[k] ?? (k === 'rndAnneal' ? false : 0))}`).join(',');
+  const dflt = (k: (typeof DEFINING)[number]) => PPO_DEFAULTS[k];
+  const norm = (h: Record<string, unknown>) => DEFINING.map((k) => `${k}=${JSON.stringify(h[k] ?? dflt(k))}`).join(',');
   const want = norm(hyper);
   for (const e of Object.values(readRecords(file))) if (e.prior === prior && norm(e.hyper) === want) return e;
   return null;

@@ -101,7 +101,8 @@ export class Exploration {
     ex.useBonus = false;
     ex.intCoef = 0;
     if (this.counts) {
-      this.lastCountBonus = this.counts.process(buf, curObs);
+      const scale = this.h.countAnneal ? 1 - (update - 1) / numUpdates : 1;
+      this.lastCountBonus = this.counts.process(buf, curObs, scale);
       ex.useBonus = true;
     }
     if (this.rnd) {

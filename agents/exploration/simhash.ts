@@ -49,8 +49,11 @@ export class SimHashCounts {
     return key;
   }
 
-  /** Counts the rollout's new observations and writes their bonuses into `buf.exploration().bonus`. */
-  process(buf: RolloutBuffer, curObs: Float32Array): number {
+  /**
+   * Counts the rollout's new observations and writes their bonuses (`scale` × beta / sqrt(n); the
+   * caller's annealing factor) into `buf.exploration().bonus`. Returns the mean bonus.
+   */
+  process(buf: RolloutBuffer, curObs: Float32Array, scale = 1): number {
     const bonus = buf.exploration().bonus;
     let sum = 0;
     let c = 0;
@@ -62,7 +65,7 @@ export class SimHashCounts {
       const key = this.key(nextObsRow(buf, curObs, k));
       const n = (this.counts.get(key) ?? 0) + 1;
       this.counts.set(key, n);
-      bonus[k] = this.beta / Math.sqrt(n);
+      bonus[k] = (scale * this.beta) / Math.sqrt(n);
       sum += bonus[k]!;
       c++;
     }

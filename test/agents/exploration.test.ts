@@ -28,7 +28,7 @@ const METHODS: Record<string, Partial<Hyperparameters>> = {
   rnd: { rndCoef: 1 },
   simhash: { countBeta: 0.05 },
   'go-explore': { goExplore: 0.5 },
-  all: { rndCoef: 0.5, rndAnneal: true, countBeta: 0.02, goExplore: 0.3 },
+  all: { rndCoef: 0.5, rndAnneal: true, countBeta: 0.02, countAnneal: true, goExplore: 0.3, goExploreLevels: 2 },
 };
 
 function tmp(prefix: string): string {
