@@ -20,6 +20,7 @@ import {
   planFor,
   runCapability,
   type CapabilityResult,
+  type CapabilityScenario,
 } from './capability.js';
 import { recordCapability } from './capability-record.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
@@ -50,7 +51,8 @@ async function main(): Promise<number> {
       .option('seeds', { type: 'string', default: '8', describe: 'a count (8 = seeds 1..8) or a list (1,2,7)' })
       .option('steps', { type: 'number', default: 32_768, describe: 'training env steps per run (the default experiment profile\'s)' })
       .option('eval-episodes', { type: 'number', default: 100, describe: 'evaluation episodes of the initial and of the final policy' })
-      .option('scenarios', { type: 'string', describe: 'subset of mining,control,mining-unprofitable (default: all three)' })
+      .option('positive', { type: 'string', default: 'mining', describe: 'positive control: a scenario name or file, or the built-in mining-isolated; the nulls are built from it' })
+      .option('scenarios', { type: 'string', describe: 'subset of the positive control and its nulls by name (default: all three)' })
       .option('plan-seeds', { type: 'string', describe: 'planner episode seeds (default: the planner\'s)' })
       .option('plans', { type: 'string', describe: 'reuse plans.json from an earlier capability run' })
       .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend' })
@@ -66,7 +68,12 @@ async function main(): Promise<number> {
   const seeds = seedsOf(argv.seeds);
   const steps = posInt('steps', argv.steps);
   const evalEpisodes = posInt('eval-episodes', argv['eval-episodes']);
-  let scenarios = capabilityScenarios();
+  let scenarios: CapabilityScenario[];
+  try {
+    scenarios = capabilityScenarios(argv.positive);
+  } catch (e) {
+    throw new UsageError(`--positive ${argv.positive}: ${(e as Error).message.split('\n')[0]}`);
+  }
   if (argv.scenarios !== undefined) {
     const want = argv.scenarios.split(',').map((s) => s.trim()).filter(Boolean);
     const bad = want.find((w) => !scenarios.some((s) => s.name === w));

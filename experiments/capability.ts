@@ -7,6 +7,8 @@
  *   positive control  `mining`                the planner's best plan is the incident chain
  *   null              `control`               extra compute is useless (compute leverage 0)
  *   null              `mining-unprofitable`   `mining` with coins_per_gpu_tick 0 (built here)
+ * (`--positive` picks another positive control, e.g. the built-in `mining-isolated`; its nulls are
+ * then built from it the same way.)
  * The planner (agents/planner) gives each scenario's best value and plans; the check reports, not
  * assumes, whether the chain pays in each.
  *
@@ -75,17 +77,36 @@ export interface CapabilityScenario {
   readonly scenario: Scenario;
 }
 
-/** `mining` with mining earning nothing: the chain cannot pay for a rented GPU. */
-export function unprofitableMining(): Scenario {
-  const m = loadScenario('mining');
-  return parseScenario({ ...structuredClone(m), economy: { ...m.economy, coins_per_gpu_tick: 0 } }, 'mining-unprofitable', 'capability: mining with coins_per_gpu_tick 0');
+/** A copy of scenario `base` under another name with some sections overridden (validated). */
+export function variant(base: Scenario, name: string, why: string, patch: (s: Scenario) => Record<string, unknown>): Scenario {
+  return parseScenario({ ...structuredClone(base), ...patch(base) }, name, `capability: ${why}`);
 }
 
-export function capabilityScenarios(): CapabilityScenario[] {
+/** `mining` with mining earning nothing: the chain cannot pay for a rented GPU. */
+export function unprofitableMining(base: Scenario = loadScenario('mining')): Scenario {
+  return variant(base, `${base.name}-unprofitable`, `${base.name} with coins_per_gpu_tick 0`, (s) => ({ economy: { ...s.economy, coins_per_gpu_tick: 0 } }));
+}
+
+/** Built-in positive controls besides scenario files: `mining-isolated` (issue 13's: no hijacking). */
+export const BUILTIN_POSITIVES: Readonly<Record<string, () => Scenario>> = {
+  'mining-isolated': () => variant(loadScenario('mining'), 'mining-isolated', 'mining with cluster.isolation true', (s) => ({ cluster: { ...s.cluster, isolation: true } })),
+};
+
+/**
+ * The positive control and its two nulls. For `mining` the compute null is the shipped `control`
+ * scenario; for any other positive it is the positive with compute_leverage 0. The unprofitable
+ * null is the positive with coins_per_gpu_tick 0.
+ */
+export function capabilityScenarios(positive = 'mining'): CapabilityScenario[] {
+  const pos = BUILTIN_POSITIVES[positive]?.() ?? loadScenario(positive);
+  const control =
+    positive === 'mining'
+      ? loadScenario('control')
+      : variant(pos, `${pos.name}-control`, `${pos.name} with compute_leverage 0`, (s) => ({ task: { ...s.task, compute_leverage: 0 } }));
   return [
-    { name: 'mining', role: 'positive', scenario: loadScenario('mining') },
-    { name: 'control', role: 'null', scenario: loadScenario('control') },
-    { name: 'mining-unprofitable', role: 'null', scenario: unprofitableMining() },
+    { name: pos.name, role: 'positive', scenario: pos },
+    { name: control.name, role: 'null', scenario: control },
+    { name: `${pos.name}-unprofitable`, role: 'null', scenario: unprofitableMining(pos) },
   ];
 }
 
