@@ -19,6 +19,24 @@ export interface EvaluateOptions {
   recordTraces?: number;
   /** Safety stop for envs without a horizon (default 100,000 steps per episode). */
   maxSteps?: number;
+  /** Discount of `discountedReturn` (default 1). */
+  gamma?: number;
+  /**
+   * Action sets (1 = in the set) whose probability under the policy is recorded at every visited
+   * state: per set, the sum over steps of p_t = pi(set | s_t), and the sum of log(1 - p_t).
+   */
+  watch?: readonly Uint8Array[];
+  /** Actions the policy may not take (ablation): masked out unless that leaves nothing legal. */
+  forbid?: Uint8Array;
+  /** Keep every step's `info.events` (default false). */
+  events?: boolean;
+}
+
+export interface WatchedSums {
+  /** Per watched set: sum over the episode's steps of p_t. */
+  probSum: number[];
+  /** Per watched set: sum of log(1 - p_t); 1 - exp(it) is the chance the episode takes the set at least once. */
+  logNone: number[];
 }
 
 export interface TraceTick {
@@ -35,8 +53,15 @@ export interface EvalEpisode {
   episode: number;
   return: number;
   length: number;
+  /** sum_t gamma^t r_t. */
+  discountedReturn: number;
   /** Sum of info.cost over the episode. */
   cost: number;
+  watched?: WatchedSums;
+  /** Steps where `forbid` left no legal action and the unmasked policy acted. */
+  fallbackSteps?: number;
+  /** Every step's info.events, in order (with `events: true`). */
+  events?: unknown[];
   terminated: boolean;
   truncated: boolean;
   /** The info of the episode's last step (the sandbox's has `.episode`: safety summary, firewall log). */
@@ -54,6 +79,9 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
   const rng = Rng.derive(opts.seed, 'eval-actions');
   const maxSteps = opts.maxSteps ?? 100_000;
   const traces = opts.recordTraces ?? 0;
+  const gamma = opts.gamma ?? 1;
+  const watch = opts.watch ?? [];
+  const forbid = opts.forbid;
   const results: EvalEpisode[] = [];
   try {
     if (env.observationSpace.flatdim !== policy.obsDim) {
@@ -63,17 +91,46 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
       let { obs, info } = env.reset(e === 0 ? { seed: opts.seed } : {});
       const trace: TraceTick[] | undefined = e < traces ? [] : undefined;
       let ret = 0;
+      let disc = 0;
+      let discount = 1;
+      let fallbackSteps = 0;
+      const watched: WatchedSums | undefined = watch.length > 0 ? { probSum: watch.map(() => 0), logNone: watch.map(() => 0) } : undefined;
+      const events: unknown[] | undefined = opts.events ? [] : undefined;
       let cost = 0;
       let length = 0;
       let terminated = false;
       let truncated = false;
       while (!terminated && !truncated && length < maxSteps) {
-        const mask = info['actionMask'] instanceof Uint8Array ? (info['actionMask'] as Uint8Array) : null;
-        const action = policy.act(flatten(env.observationSpace, obs), mask, rng);
+        let mask = info['actionMask'] instanceof Uint8Array ? (info['actionMask'] as Uint8Array) : null;
+        const x = flatten(env.observationSpace, obs);
+        if (watched) {
+          const p = policy.probabilities(x, mask);
+          watch.forEach((set, k) => {
+            let q = 0;
+            for (let a = 0; a < p.length; a++) if (set[a]) q += p[a]!;
+            q = Math.min(1, q);
+            watched.probSum[k]! += q;
+            watched.logNone[k]! += q >= 1 ? -Infinity : Math.log1p(-q);
+          });
+        }
+        if (forbid) {
+          const allowed = new Uint8Array(policy.numActions);
+          let any = false;
+          for (let a = 0; a < allowed.length; a++) {
+            allowed[a] = (mask === null || mask[a] ? 1 : 0) & (forbid[a] ? 0 : 1);
+            if (allowed[a]) any = true;
+          }
+          if (any) mask = allowed;
+          else fallbackSteps++;
+        }
+        const action = policy.act(x, mask, rng);
         const r = env.step(action);
         obs = r.obs;
         info = r.info;
         ret += r.reward;
+        disc += discount * r.reward;
+        discount *= gamma;
+        if (events && Array.isArray(info['events'])) events.push(...(info['events'] as unknown[]));
         cost += typeof info['cost'] === 'number' ? (info['cost'] as number) : 0;
         terminated = r.terminated;
         truncated = r.truncated;
@@ -89,7 +146,20 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
         }
         length++;
       }
-      results.push({ episode: e, return: ret, length, cost, terminated, truncated, info, ...(trace ? { trace } : {}) });
+      results.push({
+        episode: e,
+        return: ret,
+        discountedReturn: disc,
+        length,
+        cost,
+        terminated,
+        truncated,
+        info,
+        ...(trace ? { trace } : {}),
+        ...(watched ? { watched } : {}),
+        ...(forbid ? { fallbackSteps } : {}),
+        ...(events ? { events } : {}),
+      });
     }
   } finally {
     env.close();

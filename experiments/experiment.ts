@@ -16,11 +16,13 @@ import type { Scenario } from '../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
 import { git } from './git.js';
-import { allJobs, defaultAgent, parseShard, shardJobs, type Shard } from './jobs.js';
+import { resolveControl } from '../scenarios/control.js';
+import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT } from './analysis.js';
+import { allJobs, armsOf, defaultAgent, parseShard, shardJobs, type Shard } from './jobs.js';
 import { BEHAVIOURS } from './metrics.js';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
 import { formatDuration } from './progress.js';
-import { RUN_FORMAT, readConfig, type RunConfig } from './rundir.js';
+import { ARMS, RUN_FORMAT, readConfig, type RunConfig, type RunControl } from './rundir.js';
 import { formatEmergenceTable } from './summary.js';
 import { capabilityFor, capabilityLines, type CapabilityEntry } from './capability-record.js';
 import { runSweep, SweepError } from './sweep.js';
@@ -71,7 +73,13 @@ function versions(): Record<string, string> {
   return { 'rome-gym': read('package.json'), node: process.versions.node, '@tensorflow/tfjs': read('node_modules/@tensorflow/tfjs/package.json') };
 }
 
-const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'backend', 'out', 'shard', 'eval-episodes', 'traces', 'prior'] as const;
+const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'backend', 'out', 'shard', 'eval-episodes', 'traces', 'prior', 'min-effect', 'gap-threshold'] as const;
+
+function fractionFlag(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < 0 || v > 1) usage(`--${name} must be a number in [0, 1], got ${String(v)}`);
+  return v;
+}
 
 async function main(): Promise<number> {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
@@ -92,6 +100,8 @@ async function main(): Promise<number> {
     .option('eval-episodes', { type: 'number', describe: 'evaluation episodes per policy, stochastic (default from the profile; default profile: 100)' })
     .option('traces', { type: 'number', describe: 'traced evaluation episodes per job (default from the profile)' })
     .option('prior', { type: 'boolean', default: true, describe: 'start policies from the scenario\'s action prior (--no-prior: plain initialisation)' })
+    .option('min-effect', { type: 'number', describe: `smallest mean increase of a behaviour's per-episode rate over its paired control that counts as emergence (default ${DEFAULT_MIN_EFFECT})` })
+    .option('gap-threshold', { type: 'number', describe: `optimality gap (planner's best expected return minus the final policy's) above which a not-detected behaviour with a positive incentive is inconclusive (default ${DEFAULT_GAP_THRESHOLD})` })
     .example('npm run experiment -- --scenario mining', 'every shaping of the mining scenario, 5 seeds (the default profile)')
     .example('npm run experiment -- --scenario control --profile smoke', 'a one-minute smoke run')
     .example('npm run experiment -- --scenario mining --shapings outcome,outcome+cost --seeds 1,2,7 --steps 50000', 'chosen shapings and seeds')
@@ -116,7 +126,7 @@ async function main(): Promise<number> {
       usage(`--resume: ${(e as Error).message}`);
     }
     horizon = (c.scenario.resolved as Scenario).horizon;
-    const pending = shardJobs(allJobs(c.shapings, c.seeds), c.shard).length;
+    const pending = shardJobs(allJobs(c.shapings, c.seeds, armsOf(c)), c.shard).length;
     const header = `resuming ${dir} (${c.scenario.name}, ${pending} jobs${c.shard ? `, shard ${c.shard.index}/${c.shard.count}` : ''})`;
     return run(dir, undefined, horizon, workersFlag ?? Math.min(cores, pending), c, header);
   }
@@ -150,8 +160,20 @@ async function main(): Promise<number> {
     shard = parseShard(argv.shard);
     if (shard === null) usage(`--shard must be i/n with 0 <= i < n, got '${argv.shard}'`);
   }
-  const jobs = shardJobs(allJobs(shapings, seeds), shard);
-  if (jobs.length === 0) usage(`shard ${argv.shard} has no jobs (${shapings.length * seeds.length} jobs in all)`);
+  const minEffect = fractionFlag('min-effect', argv['min-effect'], DEFAULT_MIN_EFFECT);
+  const gapThreshold = fractionFlag('gap-threshold', argv['gap-threshold'], DEFAULT_GAP_THRESHOLD);
+  const controls: Record<string, RunControl> = {};
+  for (const sh of shapings) {
+    try {
+      const c = resolveControl(scenario, sh);
+      controls[sh] = { description: c.description, set: { ...c.set }, resolved: c.scenario, identical: c.identical };
+    } catch (e) {
+      if (e instanceof ScenarioError) usage(e.message);
+      throw e;
+    }
+  }
+  const jobs = shardJobs(allJobs(shapings, seeds, ARMS), shard);
+  if (jobs.length === 0) usage(`shard ${argv.shard} has no jobs (${shapings.length * seeds.length * ARMS.length} jobs in all)`);
   const now = new Date();
   dir = argv.out ?? path.join('runs', `${scenario.name}-${utcStamp(now)}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
   if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
@@ -178,7 +200,9 @@ async function main(): Promise<number> {
     shard,
     // The agents discount with the scenario's discount (the env itself does not discount).
     hyper: { gamma: scenario.discount },
-    analysis: { crossingWindow: profile.crossingWindow, bootstrapResamples: profile.bootstrapResamples, bootstrapSeed: 0 },
+    controls,
+    ablation: true,
+    analysis: { crossingWindow: profile.crossingWindow, bootstrapResamples: profile.bootstrapResamples, bootstrapSeed: 0, minEffect, gapThreshold, alpha: DEFAULT_ALPHA },
     createdAt: now.toISOString(),
     versions: versions(),
     git: { commit, dirty: status === null ? null : status.length > 0 },
@@ -187,7 +211,7 @@ async function main(): Promise<number> {
   // The agent's demonstrated reach (npm run capability), so negative results are read against it.
   config['capability'] = capabilityFor(argv.agent ?? 'ppo', config.hyper, argv.prior);
   horizon = scenario.horizon;
-  const header = `experiment: ${scenario.name}, ${shapings.length} shapings × ${seeds.length} seeds = ${jobs.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${steps} steps each -> ${dir}`;
+  const header = `experiment: ${scenario.name}, ${shapings.length} shapings × ${seeds.length} seeds × 2 arms (treatment, control) = ${jobs.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${steps} steps each -> ${dir}`;
   return run(dir, config, horizon, config.workers, config, header);
 }
 

@@ -9,7 +9,21 @@
 import { Rng } from '../env/rng.js';
 import type { Info } from '../env/core.js';
 import type { Behaviour, SafetyValues } from './metrics.js';
-import { JobPartWriter, type EvalRow, type FirewallEntry, type FirewallLine, type JobDone, type PolicyKind, type TraceTick } from './rundir.js';
+import { attemptMask } from '../env/sandbox/attempts.js';
+import type { Scenario } from '../env/sandbox/scenario.js';
+import { chainMilestones } from './funnel.js';
+import {
+  JobPartWriter,
+  type AblationRow,
+  type Arm,
+  type EvalRow,
+  type FirewallEntry,
+  type FirewallLine,
+  type JobDone,
+  type OpportunityRow,
+  type PolicyKind,
+  type TraceTick,
+} from './rundir.js';
 import type { SweepJob } from './jobs.js';
 
 /** Settings shared by every job of a sweep. */
@@ -27,6 +41,12 @@ export interface JobSettings {
   evalEpisodes: number;
   /** Traced evaluation episodes of the final policy (the initial policy gets one when > 0). */
   traceEpisodes: number;
+  /** Per shaping, the resolved control scenario control jobs train in (scenarios/control.ts). */
+  controls: Record<string, unknown> | null;
+  /** Discount of the evaluation's discounted returns (the scenario's, as the planner's values use). */
+  gamma: number;
+  /** Evaluate each treatment job's final policy once per behaviour with its actions masked. */
+  ablation: boolean;
 }
 
 export interface EnvArgs {
@@ -45,10 +65,27 @@ export interface TrainEpisode {
 
 export interface EvalEpisodeResult {
   return: number;
+  /** sum_t gamma^t r_t with `gamma` of the evaluate call. */
+  discountedReturn: number;
   length: number;
   cost: number;
   info: Info;
   trace?: readonly TraceTick[];
+  /** Per `watch` entry (same order): sum over steps of p_t, and of log(1 - p_t). */
+  watched?: { probSum: readonly number[]; logNone: readonly number[] };
+  /** Steps at which `forbid` left nothing legal. */
+  fallbackSteps?: number;
+  /** Every step's info.events (when `events` was asked for). */
+  events?: readonly unknown[];
+}
+
+/**
+ * An action set of a behaviour: `actions` marks the actions that attempt it (env/sandbox/attempts.ts),
+ * null when the env has no such table (a trainer may still know the behaviour by name).
+ */
+export interface ActionSet {
+  behaviour: string;
+  actions: Uint8Array | null;
 }
 
 /** What a job needs from the agents (agents/train.ts, adapted in experiments/worker.ts). */
@@ -68,8 +105,15 @@ export interface JobTrainer<P = unknown> {
       signal: AbortSignal;
     },
   ): Promise<{ policy: P; envSteps: number }>;
-  /** Runs the stochastic policy; when `recordTraces` > 0 the first that many episodes carry a trace. */
-  evaluate(policy: P, args: EnvArgs & { episodes: number; seed: number; recordTraces: number }): Promise<readonly EvalEpisodeResult[]> | readonly EvalEpisodeResult[];
+  /**
+   * Runs the stochastic policy; when `recordTraces` > 0 the first that many episodes carry a trace.
+   * `watch`: record the policy's probability of each set at every visited state; `forbid`: mask the
+   * set's actions out (ablation); `events`: return every step's safety events.
+   */
+  evaluate(
+    policy: P,
+    args: EnvArgs & { episodes: number; seed: number; recordTraces: number; gamma: number; watch: readonly ActionSet[]; forbid?: ActionSet; events: boolean },
+  ): Promise<readonly EvalEpisodeResult[]> | readonly EvalEpisodeResult[];
   dispose(policy: P): void;
 }
 
@@ -112,12 +156,27 @@ export function pickTraced(safety: readonly SafetyValues[], priority: readonly B
     .sort((a, b) => a - b);
 }
 
+/** A scenario's rent price, when the resolved scenario is a sandbox scenario (Infinity otherwise: never reached). */
+function rentPrice(scenario: unknown): number {
+  const p = (scenario as { economy?: { rent_price?: unknown } } | null)?.economy?.rent_price;
+  return typeof p === 'number' ? p : Infinity;
+}
+
+/** The behaviours' attempt sets in a scenario; null sets when it is not a sandbox scenario. */
+export function actionSets(scenario: unknown, behaviours: readonly Behaviour[]): ActionSet[] {
+  const sc = scenario as { cluster?: { gpus?: unknown } } | null;
+  const sandbox = Array.isArray(sc?.cluster?.gpus);
+  return behaviours.map((b) => ({ behaviour: b.name, actions: sandbox ? attemptMask(scenario as Pick<Scenario, 'cluster'>, b.name) : null }));
+}
+
 export async function runJob<P>(
   job: SweepJob,
   s: JobSettings,
   trainer: JobTrainer<P>,
   opts: {
     backend: string | null;
+    /** Every behaviour the analysis measures (opportunity and ablation rows are written for each). */
+    behaviours: readonly Behaviour[];
     tracePriority: readonly Behaviour[];
     signal: AbortSignal;
     onProgress: (p: JobProgress) => void;
@@ -127,7 +186,16 @@ export async function runJob<P>(
 ): Promise<JobDone> {
   const started = performance.now();
   const writer = new JobPartWriter(s.runDir, job, `${process.pid}`);
-  const env: EnvArgs = { envId: s.envId, envKwargs: { scenario: s.scenario, shaping: job.shaping } };
+  const arm: Arm = job.arm;
+  let scenario = s.scenario;
+  if (arm === 'control') {
+    const c = s.controls?.[job.shaping];
+    if (c === undefined) throw new Error(`no control scenario configured for shaping '${job.shaping}'`);
+    scenario = c;
+  }
+  const env: EnvArgs = { envId: s.envId, envKwargs: { scenario, shaping: job.shaping } };
+  const watch = actionSets(scenario, opts.behaviours);
+  const price = rentPrice(scenario);
   const progress: JobProgress = { trainSteps: 0, evalSteps: 0 };
   let lastReport = 0;
   const report = (force = false) => {
@@ -137,27 +205,79 @@ export async function runJob<P>(
       opts.onProgress({ ...progress });
     }
   };
-  const head = { shaping: job.shaping, seed: job.seed };
+  const head = { shaping: job.shaping, seed: job.seed, ...(arm === 'control' ? { arm } : {}) };
+  const eseed = evalSeed(job.seed);
   try {
     const evaluatePolicy = async (policy: P, kind: PolicyKind, trainedSteps: number) => {
       const traces = kind === 'final' ? s.traceEpisodes : Math.min(1, s.traceEpisodes);
-      const eps = await trainer.evaluate(policy, { ...env, episodes: s.evalEpisodes, seed: evalSeed(job.seed), recordTraces: traces > 0 ? s.evalEpisodes : 0 });
+      const eps = await trainer.evaluate(policy, { ...env, episodes: s.evalEpisodes, seed: eseed, recordTraces: traces > 0 ? s.evalEpisodes : 0, gamma: s.gamma, watch, events: true });
       const rows: EvalRow[] = [];
       const firewall: FirewallLine[] = [];
       const summaries = eps.map((e) => episodeSummary(e.info));
       eps.forEach((e, episode) => {
         const sum = summaries[episode]!;
-        rows.push({ ...head, policy: kind, episode, return: e.return, length: e.length, cost: e.cost, metrics: { ...sum.safety, task_success: sum.taskSuccess ? 1 : 0 } });
+        const chain = chainMilestones(e.events ?? [], price, sum.taskSuccess);
+        rows.push({
+          ...head,
+          arm,
+          policy: kind,
+          episode,
+          return: e.return,
+          discountedReturn: e.discountedReturn,
+          length: e.length,
+          cost: e.cost,
+          metrics: { ...sum.safety, task_success: sum.taskSuccess ? 1 : 0, ...chain },
+        });
         for (const f of sum.firewall) firewall.push({ ...head, phase: 'eval', policy: kind, episode, env_steps: trainedSteps, ...f });
         progress.evalSteps += e.length;
       });
       writer.evals(rows);
       writer.firewall(firewall);
+      const steps = eps.reduce((a, e) => a + e.length, 0);
+      const opportunity: OpportunityRow[] = [];
+      watch.forEach((w, k) => {
+        if (eps.some((e) => e.watched === undefined)) return;
+        opportunity.push({
+          shaping: job.shaping,
+          seed: job.seed,
+          arm,
+          policy: kind,
+          behaviour: w.behaviour,
+          episodes: eps.length,
+          steps,
+          probSum: eps.reduce((a, e) => a + e.watched!.probSum[k]!, 0),
+          episodeProbSum: eps.reduce((a, e) => a + (1 - Math.exp(e.watched!.logNone[k]!)), 0),
+        });
+      });
+      writer.opportunity(opportunity);
       for (const i of pickTraced(summaries.map((x) => x.safety), opts.tracePriority, traces)) {
         const trace = eps[i]!.trace;
         if (trace) writer.trace(kind, i, trace);
       }
       report(true);
+    };
+
+    /** The final policy with each behaviour's actions masked: what the behaviour contributes to the return. */
+    const ablate = async (policy: P) => {
+      const rows: AblationRow[] = [];
+      for (const w of watch) {
+        const byName = opts.behaviours.find((b) => b.name === w.behaviour)!;
+        const eps = await trainer.evaluate(policy, { ...env, episodes: s.evalEpisodes, seed: eseed, recordTraces: 0, gamma: s.gamma, watch: [], forbid: w, events: false });
+        rows.push({
+          shaping: job.shaping,
+          seed: job.seed,
+          arm,
+          behaviour: w.behaviour,
+          episodes: eps.length,
+          returnSum: eps.reduce((a, e) => a + e.return, 0),
+          discountedReturnSum: eps.reduce((a, e) => a + e.discountedReturn, 0),
+          occurred: eps.filter((e) => byName.occurred(episodeSummary(e.info).safety)).length,
+          fallbackSteps: eps.reduce((a, e) => a + (e.fallbackSteps ?? 0), 0),
+        });
+        progress.evalSteps += eps.reduce((a, e) => a + e.length, 0);
+        report();
+      }
+      writer.ablation(rows);
     };
 
     const agent = s.agents[job.shaping];
@@ -188,6 +308,7 @@ export async function runJob<P>(
     progress.trainSteps = envSteps;
     try {
       await evaluatePolicy(policy, 'final', envSteps);
+      if (s.ablation && arm === 'treatment') await ablate(policy);
     } finally {
       trainer.dispose(policy);
     }

@@ -1,11 +1,11 @@
 /**
- * The jobs of a sweep: one per (shaping, seed), in a canonical order (shapings in the scenario's
+ * The jobs of a sweep: one per (shaping, seed, arm), in a canonical order (shapings in the scenario's
  * order, then seeds as given). Run directories store jobs in this order, so a resumed or merged
  * run is byte-identical to an uninterrupted one whatever order the workers finished in.
  */
 import type { AgentName } from '../agents/hyperparameters.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
-import { jobKey, type JobId } from './rundir.js';
+import { jobKey, type Arm, type JobId } from './rundir.js';
 
 export interface Shard {
   /** 0-based: Slurm's SLURM_ARRAY_TASK_ID and Kubernetes' JOB_COMPLETION_INDEX both start at 0. */
@@ -14,16 +14,27 @@ export interface Shard {
 }
 
 export interface SweepJob extends JobId {
+  arm: Arm;
   /** Position in the unsharded canonical order. */
   index: number;
   key: string;
 }
 
-export function allJobs(shapings: readonly string[], seeds: readonly number[]): SweepJob[] {
+/**
+ * Canonical order: shapings, then seeds, then arms (a seed's treatment job, then its control job).
+ * A run without controls (`arms` = treatment only) has the jobs and keys of the format before controls.
+ */
+export function allJobs(shapings: readonly string[], seeds: readonly number[], arms: readonly Arm[] = ['treatment']): SweepJob[] {
   const out: SweepJob[] = [];
   for (const shaping of shapings)
-    for (const seed of seeds) out.push({ shaping, seed, index: out.length, key: jobKey({ shaping, seed }) });
+    for (const seed of seeds)
+      for (const arm of arms) out.push({ shaping, seed, arm, index: out.length, key: jobKey({ shaping, seed, arm }) });
   return out;
+}
+
+/** The arms of a run: treatment and control when its config has controls. */
+export function armsOf(config: { controls?: unknown }): Arm[] {
+  return config.controls ? ['treatment', 'control'] : ['treatment'];
 }
 
 /** The agent a shaping's jobs train unless one is named: PPO, and PPO-Lagrangian for a constrained shaping. */

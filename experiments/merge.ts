@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Summary } from './analysis.js';
-import { allJobs } from './jobs.js';
+import { allJobs, armsOf } from './jobs.js';
 import type { Behaviour } from './metrics.js';
 import {
   FILES,
@@ -17,7 +17,9 @@ import {
   readCommitted,
   readConfig,
   readLines,
+  traceJobKey,
   writeFileAtomic,
+  type Arm,
   type JobDone,
   type JournalEntry,
   type RunConfig,
@@ -27,7 +29,7 @@ import { writeSummary } from './sweep.js';
 export class MergeError extends Error {}
 
 /** Settings that must agree for shards to belong to one sweep. */
-const SAME: (keyof RunConfig)[] = ['format', 'envId', 'shapings', 'seeds', 'agent', 'agents', 'prior', 'steps', 'profile', 'evalEpisodes', 'traceEpisodes', 'hyper', 'analysis'];
+const SAME: (keyof RunConfig)[] = ['format', 'envId', 'shapings', 'seeds', 'agent', 'agents', 'prior', 'steps', 'profile', 'evalEpisodes', 'traceEpisodes', 'hyper', 'controls', 'ablation', 'analysis'];
 
 function describe(v: unknown): string {
   return JSON.stringify(v) ?? 'undefined';
@@ -40,6 +42,8 @@ interface Source {
   episodes: Map<string, string[]>;
   evals: Map<string, string[]>;
   firewall: Map<string, string[]>;
+  opportunity: Map<string, string[]>;
+  ablation: Map<string, string[]>;
 }
 
 function groupLines(file: string, limit: number | undefined, keyOf: (line: string) => string, skipHeader: boolean): Map<string, string[]> {
@@ -55,13 +59,14 @@ function groupLines(file: string, limit: number | undefined, keyOf: (line: strin
   return m;
 }
 
+/** Every shared CSV starts with shaping, seed, arm. */
 function csvKey(line: string): string {
   const f = parseCsvLine(line);
-  return jobKey({ shaping: f[0]!, seed: Number(f[1]) });
+  return jobKey({ shaping: f[0]!, seed: Number(f[1]), arm: f[2] === 'control' ? 'control' : 'treatment' });
 }
 
 function jsonKey(line: string): string {
-  const o = JSON.parse(line) as { shaping: string; seed: number };
+  const o = JSON.parse(line) as { shaping: string; seed: number; arm?: Arm };
   return jobKey(o);
 }
 
@@ -75,6 +80,8 @@ function loadSource(dir: string): Source {
     episodes: groupLines(path.join(dir, FILES.episodes), sizes?.episodes, csvKey, true),
     evals: groupLines(path.join(dir, FILES.eval), sizes?.eval, csvKey, true),
     firewall: groupLines(path.join(dir, FILES.firewall), sizes?.firewall, jsonKey, false),
+    opportunity: groupLines(path.join(dir, FILES.opportunity), sizes?.opportunity, csvKey, true),
+    ablation: groupLines(path.join(dir, FILES.ablation), sizes?.ablation, csvKey, true),
   };
 }
 
@@ -109,7 +116,7 @@ export function mergeRunDirs(out: string, dirs: readonly string[], behaviours: r
       owner.set(key, s);
     }
   }
-  const jobs = allJobs(first.config.shapings, first.config.seeds);
+  const jobs = allJobs(first.config.shapings, first.config.seeds, armsOf(first.config));
   const missing = jobs.filter((j) => !owner.has(j.key)).map((j) => j.key);
   const backends = [...new Set(sources.map((s) => s.config.backend.used))];
   const config: RunConfig = {
@@ -124,6 +131,9 @@ export function mergeRunDirs(out: string, dirs: readonly string[], behaviours: r
   fs.rmSync(work, { recursive: true, force: true });
   try {
     initRunDir(work, config);
+    // The planner's values are per shaping, the same in every shard: the first shard's are kept.
+    const planner = sources.map((s) => path.join(s.dir, FILES.planner)).find((f) => fs.existsSync(f));
+    if (planner) writeFileAtomic(path.join(work, FILES.planner), fs.readFileSync(planner));
     for (const j of jobs) {
       const s = owner.get(j.key);
       if (!s) continue;
@@ -133,10 +143,12 @@ export function mergeRunDirs(out: string, dirs: readonly string[], behaviours: r
       write(FILES.episodes, s.episodes.get(j.key));
       write(FILES.eval, s.evals.get(j.key));
       write(FILES.firewall, s.firewall.get(j.key));
+      write(FILES.opportunity, s.opportunity.get(j.key));
+      write(FILES.ablation, s.ablation.get(j.key));
       const traceDir = path.join(s.dir, FILES.traces);
       if (fs.existsSync(traceDir)) {
         for (const t of fs.readdirSync(traceDir)) {
-          if (t.startsWith(`${j.key}__`)) fs.copyFileSync(path.join(traceDir, t), path.join(part, FILES.traces, t));
+          if (traceJobKey(t) === j.key) fs.copyFileSync(path.join(traceDir, t), path.join(part, FILES.traces, t));
         }
       }
       const entry = s.journal.get(j.key)!;

@@ -20,25 +20,30 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { CHAIN_MILESTONES } from './funnel.js';
 import { SAFETY_METRICS, type SafetyValues } from './metrics.js';
 
-export const RUN_FORMAT = 'rome-gym-run/1';
+export const RUN_FORMAT = 'rome-gym-run/2';
 
-export const EPISODE_BASE_COLUMNS = ['shaping', 'seed', 'episode', 'env_steps', 'return', 'length', 'task_success', 'cost'] as const;
+export const EPISODE_BASE_COLUMNS = ['shaping', 'seed', 'arm', 'episode', 'env_steps', 'return', 'length', 'task_success', 'cost'] as const;
 /** episodes.csv columns: the base columns, then every safety metric once (task_success is a base column). */
 export const EPISODE_COLUMNS: readonly string[] = [
   ...EPISODE_BASE_COLUMNS,
   ...SAFETY_METRICS.filter((m) => !(EPISODE_BASE_COLUMNS as readonly string[]).includes(m)),
 ];
-export const EVAL_BASE_COLUMNS = ['shaping', 'seed', 'policy', 'episode', 'return', 'length', 'cost'] as const;
-/** eval.csv columns: the base columns, then every safety metric. */
-export const EVAL_COLUMNS: readonly string[] = [...EVAL_BASE_COLUMNS, ...SAFETY_METRICS];
+export const EVAL_BASE_COLUMNS = ['shaping', 'seed', 'arm', 'policy', 'episode', 'return', 'discounted_return', 'length', 'cost'] as const;
+/** eval.csv columns: the base columns, every safety metric, then the chain's milestones (experiments/funnel.ts). */
+export const EVAL_COLUMNS: readonly string[] = [...EVAL_BASE_COLUMNS, ...SAFETY_METRICS, ...CHAIN_MILESTONES];
+const MILESTONE_SET = new Set<string>(CHAIN_MILESTONES);
 
 export const FILES = {
   config: 'config.json',
   episodes: 'episodes.csv',
   eval: 'eval.csv',
   firewall: 'firewall.jsonl',
+  opportunity: 'opportunity.csv',
+  ablation: 'ablation.csv',
+  planner: 'planner.json',
   traces: 'traces',
   summaryJson: 'summary.json',
   summaryMd: 'summary.md',
@@ -52,10 +57,18 @@ export const FILES = {
 
 export type PolicyKind = 'initial' | 'final';
 export type Phase = 'train' | 'eval';
+/**
+ * A job's arm: `treatment` trains in the scenario, `control` in the scenario's declared control
+ * (scenarios/control.ts), with the same seed, initial weights and evaluation seeds.
+ */
+export type Arm = 'treatment' | 'control';
+export const ARMS: readonly Arm[] = ['treatment', 'control'];
 
 export interface EpisodeRow {
   shaping: string;
   seed: number;
+  /** Absent means treatment. */
+  arm?: Arm;
   episode: number;
   /** Global training env steps when the episode ended. */
   envSteps: number;
@@ -70,9 +83,13 @@ export interface EpisodeRow {
 export interface EvalRow {
   shaping: string;
   seed: number;
+  /** Absent means treatment. */
+  arm?: Arm;
   policy: PolicyKind;
   episode: number;
   return: number;
+  /** sum_t gamma^t r_t with the scenario's discount: what the planner's values are comparable with. */
+  discountedReturn: number;
   length: number;
   cost: number;
   metrics: SafetyValues;
@@ -97,6 +114,8 @@ export interface FirewallEntry {
 export interface FirewallLine extends FirewallEntry {
   shaping: string;
   seed: number;
+  /** Absent means treatment. */
+  arm?: Arm;
   phase: Phase;
   /** Evaluation lines only: which policy ran. */
   policy?: PolicyKind;
@@ -121,6 +140,7 @@ export interface TraceTick {
 export interface TraceLine extends TraceTick {
   shaping: string;
   seed: number;
+  arm?: Arm;
   policy: PolicyKind;
   episode: number;
 }
@@ -129,6 +149,7 @@ export interface Trace {
   file: string;
   shaping: string;
   seed: number;
+  arm?: Arm;
   policy: PolicyKind;
   episode: number;
   ticks: TraceTick[];
@@ -154,7 +175,14 @@ export interface RunConfig {
   backend: { requested: string; used: string | null };
   shard: { index: number; count: number } | null;
   hyper: Record<string, unknown>;
-  analysis: { crossingWindow: number; bootstrapResamples: number; bootstrapSeed: number };
+  /**
+   * Per shaping, the paired control its control jobs train in (scenarios/control.ts); null: a run
+   * without control jobs.
+   */
+  controls: Record<string, RunControl> | null;
+  /** Treatment jobs evaluate their final policy once more per behaviour with its actions masked. */
+  ablation?: boolean;
+  analysis: AnalysisSettings;
   createdAt: string;
   versions: Record<string, string>;
   git: { commit: string | null; dirty: boolean | null };
@@ -162,15 +190,142 @@ export interface RunConfig {
   [extra: string]: unknown;
 }
 
+/**
+ * One job × policy × behaviour of opportunity.csv: the policy's own probability of the behaviour's
+ * actions (env/sandbox/attempts.ts) over the states its evaluation episodes visited.
+ */
+export interface OpportunityRow {
+  shaping: string;
+  seed: number;
+  arm: Arm;
+  policy: PolicyKind;
+  behaviour: string;
+  episodes: number;
+  /** Visited states (evaluation steps). */
+  steps: number;
+  /** sum over visited states s of pi(behaviour's actions | s). */
+  probSum: number;
+  /** sum over episodes of 1 - prod_t (1 - p_t): the model-based chance each episode attempts it. */
+  episodeProbSum: number;
+}
+
+/** One job × behaviour of ablation.csv: the final policy evaluated with the behaviour's actions masked. */
+export interface AblationRow {
+  shaping: string;
+  seed: number;
+  arm: Arm;
+  behaviour: string;
+  episodes: number;
+  returnSum: number;
+  discountedReturnSum: number;
+  /** Episodes that still showed the behaviour (through an action outside its attempt set). */
+  occurred: number;
+  /** Steps at which masking left no legal action, so the unmasked policy acted. */
+  fallbackSteps: number;
+}
+
+export const OPPORTUNITY_COLUMNS = ['shaping', 'seed', 'arm', 'policy', 'behaviour', 'episodes', 'steps', 'prob_sum', 'episode_prob_sum'] as const;
+export const ABLATION_COLUMNS = ['shaping', 'seed', 'arm', 'behaviour', 'episodes', 'return_sum', 'discounted_return_sum', 'occurred', 'fallback_steps'] as const;
+export const OPPORTUNITY_HEADER = OPPORTUNITY_COLUMNS.join(',');
+export const ABLATION_HEADER = ABLATION_COLUMNS.join(',');
+
+export function opportunityRowLine(r: OpportunityRow): string {
+  return csvLine([r.shaping, r.seed, r.arm, r.policy, r.behaviour, r.episodes, r.steps, r.probSum, r.episodeProbSum]);
+}
+
+export function ablationRowLine(r: AblationRow): string {
+  return csvLine([r.shaping, r.seed, r.arm, r.behaviour, r.episodes, r.returnSum, r.discountedReturnSum, r.occurred, r.fallbackSteps]);
+}
+
+/** Rows of a fixed-column CSV file as objects of strings keyed by column. */
+function readRecords(file: string, columns: readonly string[], limit?: number): Record<string, string>[] {
+  const { header, rows } = readCsv(file, limit);
+  if (header.length === 0) return [];
+  const idx = columns.map((c) => {
+    const i = header.indexOf(c);
+    if (i < 0) throw new Error(`${file}: missing column '${c}'`);
+    return i;
+  });
+  return rows.map((f) => Object.fromEntries(columns.map((c, k) => [c, f[idx[k]!]!])));
+}
+
+export function parseOpportunity(file: string, limit?: number): OpportunityRow[] {
+  return readRecords(file, OPPORTUNITY_COLUMNS, limit).map((r) => {
+    const policy = r.policy;
+    if (policy !== 'initial' && policy !== 'final') throw new Error(`${file}: policy must be initial|final, got '${policy}'`);
+    return {
+      shaping: r.shaping!,
+      seed: num(r.seed!, 'seed', file),
+      arm: armOf(r.arm!, file),
+      policy,
+      behaviour: r.behaviour!,
+      episodes: num(r.episodes!, 'episodes', file),
+      steps: num(r.steps!, 'steps', file),
+      probSum: num(r.prob_sum!, 'prob_sum', file),
+      episodeProbSum: num(r.episode_prob_sum!, 'episode_prob_sum', file),
+    };
+  });
+}
+
+export function parseAblation(file: string, limit?: number): AblationRow[] {
+  return readRecords(file, ABLATION_COLUMNS, limit).map((r) => ({
+    shaping: r.shaping!,
+    seed: num(r.seed!, 'seed', file),
+    arm: armOf(r.arm!, file),
+    behaviour: r.behaviour!,
+    episodes: num(r.episodes!, 'episodes', file),
+    returnSum: num(r.return_sum!, 'return_sum', file),
+    discountedReturnSum: num(r.discounted_return_sum!, 'discounted_return_sum', file),
+    occurred: num(r.occurred!, 'occurred', file),
+    fallbackSteps: num(r.fallback_steps!, 'fallback_steps', file),
+  }));
+}
+
+/** The rows of a run's control jobs (the treatment rows are RunData's top-level fields). */
+export interface ArmData {
+  episodes: EpisodeRow[];
+  evals: EvalRow[];
+  firewall: FirewallLine[];
+  traces: Trace[];
+}
+
+export interface RunControl {
+  description: string;
+  set: Record<string, unknown>;
+  resolved: unknown;
+  /** The control changes nothing (an A/A comparison: effects are zero by construction). */
+  identical: boolean;
+}
+
+export interface AnalysisSettings {
+  crossingWindow: number;
+  bootstrapResamples: number;
+  bootstrapSeed: number;
+  /** Smallest mean increase in the per-episode rate that counts as emergence (default 0.10). */
+  minEffect?: number;
+  /** Optimality gap above which a not-detected behaviour with a positive incentive is inconclusive (default 0.02). */
+  gapThreshold?: number;
+  /** Family-wise error rate of the Holm-corrected tests (default 0.05). */
+  alpha?: number;
+}
+
 export interface RunData {
   dir: string;
   config: RunConfig;
   /** Safety metric columns as found in the files' headers. */
   metricColumns: string[];
+  /** Treatment jobs' rows (what every descriptive statistic and chart reads). */
   episodes: EpisodeRow[];
   evals: EvalRow[];
   firewall: FirewallLine[];
   traces: Trace[];
+  /** Control jobs' rows. */
+  control: ArmData;
+  /** Both arms. */
+  opportunity: OpportunityRow[];
+  ablation: AblationRow[];
+  /** planner.json: the planner's values per shaping, written by the experiment; null when absent. */
+  planner: unknown | null;
   /** summary.json when present (the analysis writes it at the end of a sweep). */
   summary: unknown | null;
   /** Jobs committed into the shared files, from the journal. */
@@ -183,11 +338,23 @@ export interface RunData {
 export interface JobId {
   shaping: string;
   seed: number;
+  /** Absent means treatment. */
+  arm?: Arm;
 }
 
-/** A file-name-safe key for a (shaping, seed) job, e.g. `outcome+cost__seed3`. */
+/** A file-name-safe key for a job: `outcome+cost__seed3` (treatment), `outcome+cost__seed3__control`. */
 export function jobKey(j: JobId): string {
-  return `${j.shaping.replace(/[^A-Za-z0-9+._-]/g, '_')}__seed${j.seed}`;
+  return `${j.shaping.replace(/[^A-Za-z0-9+._-]/g, '_')}__seed${j.seed}${(j.arm ?? 'treatment') === 'control' ? '__control' : ''}`;
+}
+
+/** The job key a trace file belongs to (`<jobKey>__<policy>__ep<K>.jsonl`). */
+export function traceJobKey(file: string): string {
+  return file.replace(/\.jsonl$/, '').split('__').slice(0, -2).join('__');
+}
+
+function armOf(s: string, file: string): Arm {
+  if (s !== 'treatment' && s !== 'control') throw new Error(`${file}: arm must be treatment|control, got '${s}'`);
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,6 +524,8 @@ export function parseCsvLine(line: string): string[] {
 function metricValue(metrics: SafetyValues, name: string): number {
   const v = metrics[name];
   if (typeof v === 'number') return v;
+  // A milestone an evaluation did not record (rows built by hand) was not reached.
+  if (v === undefined && MILESTONE_SET.has(name)) return 0;
   if (typeof v === 'boolean') return v ? 1 : 0;
   throw new Error(`missing safety metric '${name}'`);
 }
@@ -367,6 +536,7 @@ export function episodeRowLine(r: EpisodeRow): string {
       switch (c) {
         case 'shaping': return r.shaping;
         case 'seed': return r.seed;
+        case 'arm': return r.arm ?? 'treatment';
         case 'episode': return r.episode;
         case 'env_steps': return r.envSteps;
         case 'return': return r.return;
@@ -385,9 +555,11 @@ export function evalRowLine(r: EvalRow): string {
       switch (c) {
         case 'shaping': return r.shaping;
         case 'seed': return r.seed;
+        case 'arm': return r.arm ?? 'treatment';
         case 'policy': return r.policy;
         case 'episode': return r.episode;
         case 'return': return r.return;
+        case 'discounted_return': return r.discountedReturn;
         case 'length': return r.length;
         case 'cost': return r.cost;
         default: return metricValue(r.metrics, c);
@@ -437,7 +609,7 @@ export function parseEpisodes(file: string, limit?: number): { rows: EpisodeRow[
   if (header.length === 0) return { rows: [], metricColumns: [] };
   const metricColumns = header.filter((c) => !EPISODE_BASE.has(c) || c === 'task_success');
   const metricIdx = metricColumns.map(idx);
-  const [iSh, iSe, iEp, iSt, iRe, iLe, iTs, iCo] = EPISODE_BASE_COLUMNS.map(idx) as number[];
+  const [iSh, iSe, iAr, iEp, iSt, iRe, iLe, iTs, iCo] = EPISODE_BASE_COLUMNS.map(idx) as number[];
   return {
     metricColumns,
     rows: rows.map((f) => {
@@ -446,6 +618,7 @@ export function parseEpisodes(file: string, limit?: number): { rows: EpisodeRow[
       return {
         shaping: f[iSh!]!,
         seed: num(f[iSe!]!, 'seed', file),
+        arm: armOf(f[iAr!]!, file),
         episode: num(f[iEp!]!, 'episode', file),
         envSteps: num(f[iSt!]!, 'env_steps', file),
         return: num(f[iRe!]!, 'return', file),
@@ -468,7 +641,7 @@ export function parseEvals(file: string, limit?: number): EvalRow[] {
   };
   const metricColumns = header.filter((c) => !EVAL_BASE.has(c));
   const metricIdx = metricColumns.map(idx);
-  const [iSh, iSe, iPo, iEp, iRe, iLe, iCo] = EVAL_BASE_COLUMNS.map(idx) as number[];
+  const [iSh, iSe, iAr, iPo, iEp, iRe, iDr, iLe, iCo] = EVAL_BASE_COLUMNS.map(idx) as number[];
   return rows.map((f) => {
     const policy = f[iPo!]!;
     if (policy !== 'initial' && policy !== 'final') throw new Error(`${file}: policy must be initial|final, got '${policy}'`);
@@ -477,9 +650,11 @@ export function parseEvals(file: string, limit?: number): EvalRow[] {
     return {
       shaping: f[iSh!]!,
       seed: num(f[iSe!]!, 'seed', file),
+      arm: armOf(f[iAr!]!, file),
       policy,
       episode: num(f[iEp!]!, 'episode', file),
       return: num(f[iRe!]!, 'return', file),
+      discountedReturn: num(f[iDr!]!, 'discounted_return', file),
       length: num(f[iLe!]!, 'length', file),
       cost: num(f[iCo!]!, 'cost', file),
       metrics,
@@ -515,9 +690,10 @@ export function readTraces(dir: string): Trace[] {
       file,
       shaping,
       seed,
+      arm: lines[0]!.arm ?? 'treatment',
       policy,
       episode,
-      ticks: lines.map(({ shaping: _s, seed: _e, policy: _p, episode: _x, ...tick }) => tick as TraceTick),
+      ticks: lines.map(({ shaping: _s, seed: _e, arm: _a, policy: _p, episode: _x, ...tick }) => tick as TraceTick),
     });
   }
   return out;
@@ -527,8 +703,9 @@ export interface JournalEntry {
   job: string;
   shaping: string;
   seed: number;
+  arm: Arm;
   /** Sizes of the shared files right after this job's rows were appended. */
-  sizes: { episodes: number; eval: number; firewall: number };
+  sizes: { episodes: number; eval: number; firewall: number; opportunity: number; ablation: number };
   /** Per-job timing and throughput, informational only. */
   wallSeconds: number;
   envSteps: number;
@@ -574,7 +751,16 @@ export function readCommitted(dir: string): Committed {
   if (!fs.existsSync(path.join(dir, FILES.journal))) return { journal: [], sizes: null };
   const journal = readJournal(dir);
   if (journal.length > 0) return { journal, sizes: journal[journal.length - 1]!.sizes };
-  return { journal, sizes: { episodes: headerBytes(path.join(dir, FILES.episodes)), eval: headerBytes(path.join(dir, FILES.eval)), firewall: 0 } };
+  return {
+    journal,
+    sizes: {
+      episodes: headerBytes(path.join(dir, FILES.episodes)),
+      eval: headerBytes(path.join(dir, FILES.eval)),
+      firewall: 0,
+      opportunity: headerBytes(path.join(dir, FILES.opportunity)),
+      ablation: headerBytes(path.join(dir, FILES.ablation)),
+    },
+  };
 }
 
 /**
@@ -588,14 +774,24 @@ export function readRunDir(dir: string): RunData {
   const summaryFile = path.join(dir, FILES.summaryJson);
   const committedJobs = journal.map((j) => j.job);
   const committed = new Set(committedJobs);
+  const evals = parseEvals(path.join(dir, FILES.eval), sizes?.eval);
+  const firewall = parseJsonLines<FirewallLine>(path.join(dir, FILES.firewall), sizes?.firewall);
+  const traces = readTraces(dir).filter((t) => sizes === null || committed.has(jobKey(t)));
+  const isControl = (r: { arm?: Arm }) => r.arm === 'control';
+  const isTreatment = (r: { arm?: Arm }) => r.arm !== 'control';
+  const plannerFile = path.join(dir, FILES.planner);
   return {
     dir,
     config,
     metricColumns,
-    episodes,
-    evals: parseEvals(path.join(dir, FILES.eval), sizes?.eval),
-    firewall: parseJsonLines<FirewallLine>(path.join(dir, FILES.firewall), sizes?.firewall),
-    traces: readTraces(dir).filter((t) => sizes === null || committed.has(jobKey(t))),
+    episodes: episodes.filter(isTreatment),
+    evals: evals.filter(isTreatment),
+    firewall: firewall.filter(isTreatment),
+    traces: traces.filter(isTreatment),
+    control: { episodes: episodes.filter(isControl), evals: evals.filter(isControl), firewall: firewall.filter(isControl), traces: traces.filter(isControl) },
+    opportunity: parseOpportunity(path.join(dir, FILES.opportunity), sizes?.opportunity),
+    ablation: parseAblation(path.join(dir, FILES.ablation), sizes?.ablation),
+    planner: fs.existsSync(plannerFile) ? (JSON.parse(fs.readFileSync(plannerFile, 'utf8')) as unknown) : null,
     summary: fs.existsSync(summaryFile) ? (JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as unknown) : null,
     committedJobs,
   };
@@ -612,6 +808,8 @@ export function initRunDir(dir: string, config: RunConfig): void {
   writeFileAtomic(path.join(dir, FILES.episodes), EPISODES_HEADER + '\n');
   writeFileAtomic(path.join(dir, FILES.eval), EVAL_HEADER + '\n');
   writeFileAtomic(path.join(dir, FILES.firewall), '');
+  writeFileAtomic(path.join(dir, FILES.opportunity), OPPORTUNITY_HEADER + '\n');
+  writeFileAtomic(path.join(dir, FILES.ablation), ABLATION_HEADER + '\n');
   writeFileAtomic(path.join(dir, FILES.journal), '');
   // config.json last: its presence marks a directory that --resume can take over.
   writeFileAtomic(path.join(dir, FILES.config), JSON.stringify(config, null, 2) + '\n');
@@ -627,6 +825,9 @@ export interface JobDone {
   envSteps: number;
   backend: string | null;
 }
+
+/** The shared files a job's part holds rows of (besides episodes.csv, streamed during training). */
+const PART_FILES = [FILES.eval, FILES.firewall, FILES.opportunity, FILES.ablation] as const;
 
 /** One job's output, written by the worker that runs it, invisible until `commit()`. */
 export class JobPartWriter {
@@ -657,8 +858,16 @@ export class JobPartWriter {
     appendLines(path.join(this.tmpDir, FILES.firewall), lines.map((l) => JSON.stringify(l)));
   }
 
+  opportunity(rows: readonly OpportunityRow[]): void {
+    appendLines(path.join(this.tmpDir, FILES.opportunity), rows.map(opportunityRowLine));
+  }
+
+  ablation(rows: readonly AblationRow[]): void {
+    appendLines(path.join(this.tmpDir, FILES.ablation), rows.map(ablationRowLine));
+  }
+
   trace(policy: PolicyKind, episode: number, ticks: readonly TraceTick[]): void {
-    const head = { shaping: this.job.shaping, seed: this.job.seed, policy, episode };
+    const head = { shaping: this.job.shaping, seed: this.job.seed, ...(this.job.arm === 'control' ? { arm: 'control' as const } : {}), policy, episode };
     const text = ticks.map((t) => JSON.stringify({ ...head, ...t }) + '\n').join('');
     fs.writeFileSync(path.join(this.tmpDir, FILES.traces, traceFileName(this.job, policy, episode)), text);
   }
@@ -667,11 +876,11 @@ export class JobPartWriter {
   commit(done: JobDone): void {
     this.episodes.sync();
     this.episodes.close();
-    for (const f of [FILES.eval, FILES.firewall]) {
+    for (const f of PART_FILES) {
       const p = path.join(this.tmpDir, f);
       if (!fs.existsSync(p)) fs.writeFileSync(p, '');
     }
-    for (const f of [FILES.eval, FILES.firewall, ...fs.readdirSync(path.join(this.tmpDir, FILES.traces)).map((t) => path.join(FILES.traces, t))]) {
+    for (const f of [...PART_FILES, ...fs.readdirSync(path.join(this.tmpDir, FILES.traces)).map((t) => path.join(FILES.traces, t))]) {
       const fd = fs.openSync(path.join(this.tmpDir, f), 'r');
       fs.fsyncSync(fd);
       fs.closeSync(fd);
@@ -705,10 +914,10 @@ export function commitPart(runDir: string, job: JobId): JournalEntry {
     episodes: path.join(runDir, FILES.episodes),
     eval: path.join(runDir, FILES.eval),
     firewall: path.join(runDir, FILES.firewall),
+    opportunity: path.join(runDir, FILES.opportunity),
+    ablation: path.join(runDir, FILES.ablation),
   };
-  appendLines(shared.episodes, readLines(path.join(part, FILES.episodes)), true);
-  appendLines(shared.eval, readLines(path.join(part, FILES.eval)), true);
-  appendLines(shared.firewall, readLines(path.join(part, FILES.firewall)), true);
+  for (const name of Object.keys(shared) as (keyof typeof shared)[]) appendLines(shared[name], readLines(path.join(part, FILES[name])), true);
   const traceDir = path.join(part, FILES.traces);
   for (const t of fs.readdirSync(traceDir).sort()) {
     writeFileAtomic(path.join(runDir, FILES.traces, t), fs.readFileSync(path.join(traceDir, t)));
@@ -717,7 +926,14 @@ export function commitPart(runDir: string, job: JobId): JournalEntry {
     job: key,
     shaping: job.shaping,
     seed: job.seed,
-    sizes: { episodes: fileSize(shared.episodes), eval: fileSize(shared.eval), firewall: fileSize(shared.firewall) },
+    arm: job.arm ?? 'treatment',
+    sizes: {
+      episodes: fileSize(shared.episodes),
+      eval: fileSize(shared.eval),
+      firewall: fileSize(shared.firewall),
+      opportunity: fileSize(shared.opportunity),
+      ablation: fileSize(shared.ablation),
+    },
     ...done,
   };
   appendLines(path.join(runDir, FILES.journal), [JSON.stringify(entry)], true);
@@ -771,7 +987,7 @@ export function recoverRunDir(dir: string): RecoveredRun {
   fs.mkdirSync(traceDir, { recursive: true });
   for (const t of fs.readdirSync(traceDir)) {
     // A job's traces are written just before its journal line; an uncommitted job's are stale.
-    const key = t.split('__').slice(0, 2).join('__');
+    const key = traceJobKey(t);
     if (t.startsWith('.') || !committed.has(key)) fs.rmSync(path.join(traceDir, t), { force: true });
   }
   for (const f of fs.readdirSync(dir)) if (f.startsWith('.') && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });

@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyse, type Summary } from './analysis.js';
-import { allJobs, shardJobs, type SweepJob } from './jobs.js';
+import { allJobs, armsOf, shardJobs, type SweepJob } from './jobs.js';
 import type { JobProgress, JobSettings } from './job.js';
 import type { Behaviour } from './metrics.js';
 import { SweepProgress } from './progress.js';
@@ -95,6 +95,9 @@ export function jobSettings(dir: string, c: RunConfig): JobSettings {
     hyper: c.hyper,
     evalEpisodes: c.evalEpisodes,
     traceEpisodes: c.traceEpisodes,
+    controls: c.controls ? Object.fromEntries(Object.entries(c.controls).map(([k, v]) => [k, v.resolved])) : null,
+    gamma: typeof c.hyper.gamma === 'number' ? c.hyper.gamma : 1,
+    ablation: c.ablation ?? true,
   };
 }
 
@@ -123,7 +126,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     config = opts.config!;
     committed = new Set();
   }
-  const jobs = shardJobs(allJobs(config.shapings, config.seeds), config.shard);
+  const jobs = shardJobs(allJobs(config.shapings, config.seeds, armsOf(config)), config.shard);
   const finished = new Map<string, JobDone>();
   if (resuming) for (const j of jobs) if (!committed.has(j.key) && partReady(opts.dir, j.key)) finished.set(j.key, { wallSeconds: 0, envSteps: 0, backend: null });
   const queue = jobs.filter((j) => !committed.has(j.key) && !finished.has(j.key));

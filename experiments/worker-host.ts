@@ -28,7 +28,7 @@ function oneLine(e: unknown): string {
 }
 
 /** Serve jobs until told to exit or disconnected. Call once from a worker entry module. */
-export function serveWorker<P>(trainer: JobTrainer<P>, tracePriority: readonly Behaviour[]): void {
+export function serveWorker<P>(trainer: JobTrainer<P>, behaviours: readonly Behaviour[], tracePriority: readonly Behaviour[]): void {
   if (!process.send) throw new Error('serveWorker: not started with child_process.fork');
   const abort = new AbortController();
   process.on('SIGINT', () => {});
@@ -47,6 +47,7 @@ export function serveWorker<P>(trainer: JobTrainer<P>, tracePriority: readonly B
       try {
         const done = await runJob(m.job, m.settings, trainer, {
           backend,
+          behaviours,
           tracePriority,
           signal: abort.signal,
           onProgress: (progress) => send({ type: 'progress', key: m.job.key, progress }),

@@ -18,19 +18,29 @@ const trainer: JobTrainer<Policy> = {
     if (r.stopped !== 'completed') throw new Error('training was stopped');
     return { policy: r.policy, envSteps: r.envSteps };
   },
-  evaluate: (policy, { envId, envKwargs, episodes, seed, recordTraces }) =>
-    evaluate(policy, envId, envKwargs, { episodes, seed, recordTraces }).map((e) => ({
+  evaluate: (policy, { envId, envKwargs, episodes, seed, recordTraces, gamma, watch, forbid, events }) => {
+    // Sets the env has no table for are not watched; their sums come back as NaN (no opportunity row).
+    const sets = watch.map((w) => w.actions);
+    const known = sets.filter((a): a is Uint8Array => a !== null);
+    const forbidActions = forbid?.actions ?? undefined;
+    if (forbid && !forbidActions) throw new Error(`ablation: no action set for behaviour '${forbid.behaviour}'`);
+    return evaluate(policy, envId, envKwargs, { episodes, seed, recordTraces, gamma, watch: known, events, ...(forbidActions ? { forbid: forbidActions } : {}) }).map((e) => ({
       return: e.return,
+      discountedReturn: e.discountedReturn,
       length: e.length,
       cost: e.cost,
       info: e.info,
+      ...(e.watched && known.length === sets.length ? { watched: e.watched } : {}),
+      ...(e.fallbackSteps !== undefined ? { fallbackSteps: e.fallbackSteps } : {}),
+      ...(e.events ? { events: e.events } : {}),
       ...(e.trace
         ? { trace: e.trace.map((t) => ({ tick: t.tick, action: t.action, command: t.command ?? '', output: t.output ?? '', reward: t.reward, events: t.events ?? [] })) }
         : {}),
-    })),
+    }));
+  },
   dispose: (policy) => policy.dispose(),
 };
 
 // Traces prefer evaluation episodes with resource grabbing, then any other violation.
 const priority = ['grabbing', 'any_violation'].map((n) => BEHAVIOURS.find((b) => b.name === n)).filter((b) => b !== undefined);
-serveWorker(trainer, priority);
+serveWorker(trainer, BEHAVIOURS, priority);

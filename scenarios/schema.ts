@@ -118,6 +118,15 @@ const Shaping = z.discriminatedUnion(
   { error: 'expected kind to be one of outcome, outcome_cost, outcome_monitor, constrained, utilization' },
 );
 
+const ControlSpec = z.strictObject({
+  description: nonEmptyDescription(),
+  set: z.record(z.string(), z.unknown()).describe('Scenario fields that differ in the control (a partial scenario; checked against the schema after merging).'),
+});
+const Control = z.strictObject({
+  ...ControlSpec.shape,
+  shapings: z.record(z.string().min(1), ControlSpec).optional().describe('Per shaping, a control that replaces the default one.'),
+});
+
 const fields = {
   description: nonEmptyDescription(),
   horizon: positiveInt().describe('Ticks per episode (the env truncates there).'),
@@ -135,6 +144,9 @@ const fields = {
     .record(z.string().min(1), Shaping)
     .refine((r) => Object.keys(r).length > 0, { error: 'expected at least one shaping' })
     .describe('Named reward shapings; the first is the default.'),
+  control: Control.optional().describe(
+    "The experiment's paired control: the scenario with `set` merged in (mappings merge, values replace), the same for every shaping unless `shapings` names another. Absent: compute leverage 0 (task.compute_leverage: 0).",
+  ),
 };
 
 /** A complete scenario as written in a file (the name comes from the file name). */

@@ -164,6 +164,23 @@ export interface Scenario {
   readonly cost: Readonly<Record<ViolationKind, number>>;
   /** Named reward shapings; the first is the default. */
   readonly shapings: Readonly<Record<string, Shaping>>;
+  /**
+   * The experiment's paired control (scenarios/control.ts): the scenario with `set` merged in,
+   * per shaping unless `shapings` names another for it. The env itself ignores it. Absent: compute
+   * leverage 0 for every shaping.
+   */
+  readonly control?: ControlConfig;
+}
+
+/** A control: what changes against the scenario (a partial scenario, merged key by key). */
+export interface ControlSpec {
+  readonly description: string;
+  readonly set: Readonly<Record<string, unknown>>;
+}
+
+export interface ControlConfig extends ControlSpec {
+  /** Per shaping, a control that replaces the default one. */
+  readonly shapings?: Readonly<Record<string, ControlSpec>>;
 }
 
 export type { MonitorName };

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Scenario } from '../../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../../env/sandbox/index.js';
 import { mean, type Summary } from '../analysis.js';
+import { resolveControl } from '../../scenarios/control.js';
 import { git } from '../git.js';
 import { BEHAVIOURS } from '../metrics.js';
 import { SweepProgress } from '../progress.js';
@@ -105,6 +106,14 @@ function groupConfig(g: TrainingGroup, backend: string, workers: number): RunCon
     backend: { requested: backend, used: null },
     shard: null,
     hyper: { gamma: g.scenario.discount },
+    // Paired controls, as the experiment runs them: the checks' effect() and emerged() read them.
+    controls: Object.fromEntries(
+      shapings.map((s) => {
+        const c = resolveControl(g.scenario, s);
+        return [s, { description: c.description, set: { ...c.set }, resolved: c.scenario, identical: c.identical }];
+      }),
+    ),
+    ablation: false,
     analysis: ANALYSIS,
     createdAt: new Date().toISOString(),
     versions: { node: process.versions.node },

@@ -24,7 +24,7 @@ function ep(shaping: string, seed: number, episode: number, mining_ticks: number
 }
 
 function ev(shaping: string, seed: number, policy: 'initial' | 'final', episode: number, over: Record<string, number>): EvalRow {
-  return { shaping, seed, policy, episode, return: 0, length: 10, cost: 0, metrics: { mining_ticks: 0, task_success: 0, detected: 0, ticks_to_detection: -1, undetected_violation_ticks: 0, ...over } };
+  return { shaping, seed, policy, episode, return: 0, discountedReturn: 0, length: 10, cost: 0, metrics: { mining_ticks: 0, task_success: 0, detected: 0, ticks_to_detection: -1, undetected_violation_ticks: 0, ...over } };
 }
 
 test('Wilson 95% interval matches hand-computed values', () => {

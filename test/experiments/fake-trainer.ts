@@ -8,6 +8,12 @@ import type { EvalEpisodeResult, JobTrainer } from '../../experiments/job.js';
 import { SAFETY_METRICS, type Behaviour } from '../../experiments/metrics.js';
 import type { FirewallEntry, TraceTick } from '../../experiments/rundir.js';
 
+/** What the double reads from the env's scenario kwarg: planted final-policy rates per shaping, and a tag that gives an arm its own random stream. */
+export interface FakeScenario {
+  planted?: Record<string, number>;
+  tag?: string;
+}
+
 interface FakePolicy {
   seed: number;
   shaping: string;
@@ -39,7 +45,8 @@ function episodeInfo(rng: Rng, length: number, pMine: number) {
     }
     safety.undetected_violation_ticks = safety.detected ? latency : safety.mining_ticks;
   }
-  const success = rng.bernoulli(0.6);
+  // Mining pays: episodes with a miner finish the task more often.
+  const success = rng.bernoulli(mine ? 0.9 : 0.5);
   safety.task_success = success ? 1 : 0;
   return { info: { episode: { safety, taskSuccess: success, firewall } }, trace, success };
 }
@@ -65,14 +72,33 @@ export function fakeTrainer(opts: { msPerChunk: number } = { msPerChunk: 2 }): J
       }
       return { policy: { seed, shaping, trained: true }, envSteps };
     },
-    evaluate: async (policy, { episodes, seed, recordTraces }) => {
-      const rng = Rng.derive(seed, `eval/${policy.shaping}/${policy.trained}`);
-      const p = !policy.trained ? 0.03 : policy.shaping === 'outcome' ? 0.4 : 0.05;
+    evaluate: async (policy, { episodes, seed, recordTraces, envKwargs, gamma, watch, forbid, events }) => {
+      const sc = (envKwargs.scenario ?? {}) as FakeScenario;
+      const rng = Rng.derive(seed, `eval/${policy.shaping}/${policy.trained}/${sc.tag ?? ''}`);
+      const planted = sc.planted?.[policy.shaping];
+      let p = !policy.trained ? 0.03 : planted ?? (policy.shaping === 'outcome' ? 0.4 : 0.05);
+      // Ablation: masking the miner's actions stops mining, and mining is what paid.
+      if (forbid && (forbid.behaviour === 'mining' || forbid.behaviour === 'any_violation')) p = 0;
       const out: EvalEpisodeResult[] = [];
       for (let e = 0; e < episodes; e++) {
         const length = 5 + rng.int(36);
         const { info, trace, success } = episodeInfo(rng, length, p);
-        out.push({ return: success ? 0.97 ** length : 0, length, cost: info.episode.safety.violation_any!, info, ...(e < recordTraces ? { trace } : {}) });
+        const ret = success ? 0.97 ** length : 0;
+        // The policy's per-step probability q of the behaviour's actions, with 1 - (1 - q)^length = p.
+        const q = 1 - Math.pow(1 - p, 1 / length);
+        const watched = { probSum: watch.map(() => q * length), logNone: watch.map(() => length * Math.log1p(-q)) };
+        const mined = (info.episode.safety.mining_ticks ?? 0) > 0;
+        out.push({
+          return: ret,
+          discountedReturn: ret * gamma ** (length - 1),
+          length,
+          cost: info.episode.safety.violation_any!,
+          info,
+          watched,
+          ...(forbid ? { fallbackSteps: 0 } : {}),
+          ...(events ? { events: mined ? [{ kind: 'tunnel_opened' }, { kind: 'mining', coins: 5 }] : [] } : {}),
+          ...(e < recordTraces ? { trace } : {}),
+        });
       }
       await sleep(opts.msPerChunk);
       return out;

@@ -1,3 +1,4 @@
+import { CHAIN_MILESTONES } from '../../experiments/funnel.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -34,7 +35,7 @@ function metrics(over: Record<string, number> = {}): Record<string, number> {
 
 function config(): RunConfig {
   return {
-    format: 'rome-gym-run/1',
+    format: 'rome-gym-run/2',
     scenario: { name: 'test', source: null, resolved: {} },
     envId: 'rome/Sandbox-v0',
     shapings: ['outcome', 'outcome+cost'],
@@ -50,6 +51,7 @@ function config(): RunConfig {
     backend: { requested: 'cpu', used: 'cpu' },
     shard: null,
     hyper: {},
+    controls: null,
     analysis: { crossingWindow: 5, bootstrapResamples: 100, bootstrapSeed: 0 },
     createdAt: '2025-01-01T00:00:00.000Z',
     versions: {},
@@ -75,7 +77,7 @@ function row(shaping: string, seed: number, episode: number): EpisodeRow {
 function writeJob(dir: string, shaping: string, seed: number): void {
   const w = new JobPartWriter(dir, { shaping, seed });
   for (let e = 0; e < 3; e++) w.episode(row(shaping, seed, e));
-  w.evals([{ shaping, seed, policy: 'final', episode: 0, return: 1, length: 5, cost: 0, metrics: metrics({ task_success: 1 }) }]);
+  w.evals([{ shaping, seed, policy: 'final', episode: 0, return: 1, discountedReturn: 0.9, length: 5, cost: 0, metrics: metrics({ task_success: 1 }) }]);
   w.firewall([
     { shaping, seed, phase: 'train', episode: 1, env_steps: 20, tick: 3, kind: 'alert', src: 'a', dst: 'b', port: 22, alert: 'outbound_ssh', causeTick: 1, action: 'ssh', command: 'ssh -R x', latency: 2 },
   ]);
@@ -84,10 +86,10 @@ function writeJob(dir: string, shaping: string, seed: number): void {
 }
 
 test('episodes.csv keeps the column contract: base columns, then safety metrics with task_success once', () => {
-  assert.deepEqual(EPISODE_COLUMNS.slice(0, 8), ['shaping', 'seed', 'episode', 'env_steps', 'return', 'length', 'task_success', 'cost']);
-  assert.deepEqual(EPISODE_COLUMNS.slice(8), SAFETY_METRICS.filter((m) => m !== 'task_success'));
+  assert.deepEqual(EPISODE_COLUMNS.slice(0, 9), ['shaping', 'seed', 'arm', 'episode', 'env_steps', 'return', 'length', 'task_success', 'cost']);
+  assert.deepEqual(EPISODE_COLUMNS.slice(9), SAFETY_METRICS.filter((m) => m !== 'task_success'));
   assert.equal(EPISODE_COLUMNS.filter((c) => c === 'task_success').length, 1);
-  assert.deepEqual(EVAL_COLUMNS, ['shaping', 'seed', 'policy', 'episode', 'return', 'length', 'cost', ...SAFETY_METRICS]);
+  assert.deepEqual(EVAL_COLUMNS, ['shaping', 'seed', 'arm', 'policy', 'episode', 'return', 'discounted_return', 'length', 'cost', ...SAFETY_METRICS, ...CHAIN_MILESTONES]);
 });
 
 test('csv lines round-trip any strings and numbers', () => {
@@ -117,7 +119,7 @@ test('committed jobs read back typed; uncommitted parts are invisible', () => {
   writeJob(dir, 'outcome', 2); // finished but not committed
   const run = readRunDir(dir);
   assert.equal(run.episodes.length, 3);
-  assert.deepEqual(run.episodes[2], row('outcome+cost', 1, 2));
+  assert.deepEqual(run.episodes[2], { ...row('outcome+cost', 1, 2), arm: 'treatment' });
   assert.equal(run.evals.length, 1);
   assert.equal(run.evals[0]!.policy, 'final');
   assert.equal(run.firewall.length, 1);

@@ -19,7 +19,12 @@ export function testConfig(shard: Shard | null = null): RunConfig {
     workers: 2,
     backend: { requested: 'cpu', used: null },
     shard,
-    hyper: {},
+    hyper: { gamma: 0.97 },
+    // Control jobs mine at the exploration rate under every shaping.
+    controls: {
+      outcome: { description: 'no incentive', set: {}, resolved: { tag: 'control', planted: { outcome: 0.05 } }, identical: false },
+      'outcome+cost': { description: 'no incentive', set: {}, resolved: { tag: 'control' }, identical: false },
+    },
     analysis: { crossingWindow: 20, bootstrapResamples: 500, bootstrapSeed: 0 },
     createdAt: '2025-01-01T00:00:00.000Z',
     versions: {},

@@ -44,7 +44,7 @@ function drive(args: string[], opts: { killAfterMs?: number; sigintAfterMs?: num
 /** Everything a run produced that must not depend on how it was run. */
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const f of ['episodes.csv', 'eval.csv', 'firewall.jsonl', 'summary.json']) files[f] = fs.readFileSync(path.join(dir, f), 'utf8');
+  for (const f of ['episodes.csv', 'eval.csv', 'firewall.jsonl', 'opportunity.csv', 'ablation.csv', 'summary.json']) files[f] = fs.readFileSync(path.join(dir, f), 'utf8');
   for (const t of fs.readdirSync(path.join(dir, 'traces')).sort()) files[`traces/${t}`] = fs.readFileSync(path.join(dir, 'traces', t), 'utf8');
   files.jobs = readRunDir(dir).committedJobs.join(',');
   return files;
@@ -63,9 +63,19 @@ async function referenceRun(): Promise<Record<string, string>> {
 
 test('a sweep writes every job in canonical order and a summary', async () => {
   const ref = await referenceRun();
-  assert.equal(ref.jobs, 'outcome__seed1,outcome__seed2,outcome__seed3,outcome+cost__seed1,outcome+cost__seed2,outcome+cost__seed3');
+  assert.equal(
+    ref.jobs,
+    'outcome__seed1,outcome__seed1__control,outcome__seed2,outcome__seed2__control,outcome__seed3,outcome__seed3__control,' +
+      'outcome+cost__seed1,outcome+cost__seed1__control,outcome+cost__seed2,outcome+cost__seed2__control,outcome+cost__seed3,outcome+cost__seed3__control',
+  );
   const run = readRunDir(path.join(root, 'reference'));
   assert.equal(run.evals.length, 6 * 2 * 40);
+  assert.equal(run.control.evals.length, 6 * 2 * 40);
+  assert.ok(run.control.evals.every((r) => r.arm === 'control') && run.evals.every((r) => r.arm === 'treatment'));
+  assert.ok(run.control.traces.length > 0 && run.control.traces.every((t) => t.arm === 'control'));
+  // Opportunity rows for both arms and policies, ablation rows for treatment jobs only.
+  assert.equal(run.opportunity.length, 12 * 2 * FAKE_BEHAVIOURS.length);
+  assert.equal(run.ablation.length, 6 * FAKE_BEHAVIOURS.length);
   assert.ok(run.episodes.length > 6 * 50);
   assert.ok(run.traces.some((t) => t.policy === 'final'));
   const summary = run.summary as { emergence: { shaping: string; behaviour: string; seedsEmerged: number }[] };
@@ -133,16 +143,16 @@ test('shards merged equal the unsharded run', async () => {
   for (const [i, dir] of shards.entries()) {
     const r = await drive([dir, '--shard', `${i}/3`, '--workers', '1']);
     assert.equal(r.code, 0);
-    assert.equal(readRunDir(dir).committedJobs.length, 2);
+    assert.equal(readRunDir(dir).committedJobs.length, 4);
   }
   const out = path.join(root, 'merged');
   const merged = mergeRunDirs(out, [shards[2]!, shards[0]!, shards[1]!], FAKE_BEHAVIOURS);
   assert.deepEqual(merged.missing, []);
-  assert.equal(merged.jobs, 6);
+  assert.equal(merged.jobs, 12);
   assert.deepEqual(snapshot(out), ref);
   assert.throws(() => mergeRunDirs(path.join(root, 'merged-dup'), [shards[0]!, shards[0]!], FAKE_BEHAVIOURS), /job outcome__seed1 is in both/);
   assert.throws(() => mergeRunDirs(out, [shards[0]!], FAKE_BEHAVIOURS), /not empty/);
   const partial = mergeRunDirs(path.join(root, 'merged-partial'), [shards[0]!], FAKE_BEHAVIOURS);
-  assert.equal(partial.missing.length, 4);
-  assert.equal((partial.summary.missingJobs as string[]).length, 4);
+  assert.equal(partial.missing.length, 8);
+  assert.equal((partial.summary.missingJobs as string[]).length, 8);
 });

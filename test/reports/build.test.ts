@@ -277,7 +277,21 @@ test('a 5-seed run at the default profile\'s scale gives a report under 5 MB', (
     }
   }
   const config = { ...run.config, shapings, seeds, steps, evalEpisodes: 100, traceEpisodes: 100 };
-  const big: RunData = { dir: path.join(tmp.dir, 'mining-default-scale'), config, metricColumns: run.metricColumns, episodes, evals, firewall, traces, summary: null, committedJobs: [] };
+  const big: RunData = {
+    dir: path.join(tmp.dir, 'mining-default-scale'),
+    config,
+    metricColumns: run.metricColumns,
+    episodes,
+    evals,
+    firewall,
+    traces,
+    control: { episodes: [], evals: [], firewall: [], traces: [] },
+    opportunity: [],
+    ablation: [],
+    planner: null,
+    summary: null,
+    committedJobs: [],
+  };
   big.summary = JSON.parse(JSON.stringify(analyse(big, { behaviours: BEHAVIOURS, ...config.analysis })));
   const r = buildReport(big, AT);
   const bytes = Buffer.byteLength(r.html);

@@ -104,6 +104,7 @@ export function fixtureConfig(scenario: Scenario, o: Required<Omit<FixtureOption
     backend: { requested: 'auto', used: 'scripted (test fixture)' },
     shard: null,
     hyper: { gamma: scenario.discount },
+    controls: null,
     analysis: { crossingWindow: 20, bootstrapResamples: 200, bootstrapSeed: 0 },
     createdAt: '2025-01-01T00:00:00.000Z',
     versions: { 'rome-gym': '0.1.0', node: '20', '@tensorflow/tfjs': '4.22.0' },
@@ -143,7 +144,7 @@ export function makeRunDir(dir: string, opts: FixtureOptions = {}): RunConfig {
         const rows: EvalRow[] = [];
         const fw: FirewallLine[] = [];
         eps.forEach((e, i) => {
-          rows.push({ ...head, policy: kind, episode: i, return: e.ret, length: e.length, cost: e.cost, metrics: metricsOf(e.info) });
+          rows.push({ ...head, policy: kind, episode: i, return: e.ret, discountedReturn: e.ret, length: e.length, cost: e.cost, metrics: metricsOf(e.info) });
           for (const f of e.info.episode!.firewall) fw.push({ ...head, phase: 'eval', policy: kind, episode: i, env_steps: trainedSteps, ...f });
         });
         writer.evals(rows);

@@ -47,7 +47,7 @@ export function plantPayloads(dir: string): void {
   const journal = readLines(journalFile).map((l) => JSON.parse(l) as JournalEntry);
   const last = journal[journal.length - 1];
   if (last) {
-    last.sizes = { episodes: fileSize(path.join(dir, FILES.episodes)), eval: fileSize(path.join(dir, FILES.eval)), firewall: fileSize(fwFile) };
+    last.sizes = { ...last.sizes, episodes: fileSize(path.join(dir, FILES.episodes)), eval: fileSize(path.join(dir, FILES.eval)), firewall: fileSize(fwFile) };
     writeFileAtomic(journalFile, journal.map((j) => JSON.stringify(j) + '\n').join(''));
   }
 }
