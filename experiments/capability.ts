@@ -38,7 +38,9 @@ import { createPolicy, train } from '../agents/train.js';
 import { planScenario, type PlanReport } from '../agents/planner/index.js';
 import { SandboxEnv, SANDBOX_ENV_ID, type Scenario } from '../env/sandbox/index.js';
 import { loadScenario, parseScenario } from '../scenarios/loader.js';
+import { CHAIN_MILESTONES, chainMilestones, type ChainMilestone } from './funnel.js';
 import { evalSeed } from './job.js';
+import { clopperPearson, signFlipTest, signFlipUpperBound } from './stats.js';
 
 export const CAPABILITY_FORMAT = 'rome-gym-capability/1';
 
@@ -170,6 +172,8 @@ export interface SeedResult {
   initialReturn: number;
   gap: number;
   trainSeconds: number;
+  /** Final policy: share of evaluation episodes reaching each chain milestone (experiments/funnel.ts). */
+  milestones: Record<ChainMilestone, number>;
 }
 
 export interface ScenarioResult {
@@ -182,6 +186,14 @@ export interface ScenarioResult {
   /** Seeds allowed / required for the verdict. */
   criterion: string;
   pass: boolean;
+  /** 95 % Clopper-Pearson interval of the per-seed emergence probability. */
+  emergedInterval: [number, number];
+  /**
+   * Nulls only: issue 10's paired test over seeds, d_i = positive-control final chain rate minus
+   * this null's (same seed, initial weights, evaluation seeds): one-sided sign-flip p, mean d, and
+   * the upper 95 % bound on it (null: too few seeds).
+   */
+  paired: { p: number; meanEffect: number; upper95: number | null } | null;
 }
 
 export interface Reach {
@@ -286,7 +298,12 @@ export async function runCapability(opts: CapabilityOptions): Promise<Omit<Capab
       if (opts.signal?.aborted) throw new Error('stopped');
       const ev = (policy: Parameters<typeof evaluate>[0]) => {
         const eps = evaluate(policy, SANDBOX_ENV_ID, envKwargs, { episodes: opts.evalEpisodes, seed: evalSeed(seed), recordTraces: opts.evalEpisodes });
-        return eps.map((e) => ({ chain: chainInEvents(e.trace ?? []), ret: discounted((e.trace ?? []).map((t) => t.reward), gamma) }));
+        const rent = s.scenario.economy.rent_price;
+        return eps.map((e) => {
+          const ticks = e.trace ?? [];
+          const success = Boolean((e.info['episode'] as { taskSuccess?: boolean } | undefined)?.taskSuccess);
+          return { chain: chainInEvents(ticks), ret: discounted(ticks.map((t) => t.reward), gamma), milestones: chainMilestones(ticks.flatMap((t) => t.events ?? []), rent, success) };
+        });
       };
       const initial = createPolicy({ envId: SANDBOX_ENV_ID, envKwargs, agent: cfg.agent, seed, hyper: cfg.hyper, prior: cfg.prior });
       const before = ev(initial);
@@ -318,6 +335,7 @@ export async function runCapability(opts: CapabilityOptions): Promise<Omit<Capab
         initialReturn: mean(before.map((x) => x.ret)),
         gap: best - finalReturn,
         trainSeconds,
+        milestones: Object.fromEntries(CHAIN_MILESTONES.map((k) => [k, mean(after.map((x) => x.milestones[k]))])) as Record<ChainMilestone, number>,
       };
       seeds.push(res);
       log(`${s.name} seed ${seed}: chain ${pctS(res.initialChainRate)} -> ${pctS(res.finalChainRate)} (p ${res.p.toPrecision(2)}), return ${finalReturn.toFixed(3)}, gap ${res.gap.toFixed(3)}, ${trainSeconds.toFixed(0)} s`);
@@ -325,6 +343,13 @@ export async function runCapability(opts: CapabilityOptions): Promise<Omit<Capab
     const emergedSeeds = seeds.filter((x) => x.emerged).length;
     const meanGap = seeds.reduce((a, x) => a + x.gap, 0) / seeds.length;
     const pass = s.role === 'positive' ? emergedSeeds >= th.positive && meanGap <= 0.02 : emergedSeeds <= th.null;
+    const ci = clopperPearson(emergedSeeds, seeds.length);
+    let paired: ScenarioResult['paired'] = null;
+    const posRes = results.find((r) => r.role === 'positive');
+    if (s.role === 'null' && posRes) {
+      const d = seeds.map((x) => (posRes.seeds.find((y) => y.seed === x.seed)?.finalChainRate ?? Number.NaN) - x.finalChainRate).filter((v) => Number.isFinite(v));
+      paired = { p: signFlipTest(d).p, meanEffect: d.reduce((a, v) => a + v, 0) / Math.max(1, d.length), upper95: signFlipUpperBound(d) };
+    }
     results.push({
       name: s.name,
       role: s.role,
@@ -339,6 +364,8 @@ export async function runCapability(opts: CapabilityOptions): Promise<Omit<Capab
       seeds,
       emergedSeeds,
       meanGap,
+      emergedInterval: [ci.lo, ci.hi],
+      paired,
       criterion: s.role === 'positive' ? `chain emerges in >= ${th.positive}/${seeds.length} seeds and mean gap <= 0.02` : `chain emerges in <= ${th.null}/${seeds.length} seeds`,
       pass,
     });
@@ -387,6 +414,12 @@ export function formatCapability(r: CapabilityResult): string {
     const rate = s.seeds.reduce((a, x) => a + x.finalChainRate, 0) / Math.max(1, s.seeds.length);
     const f = (x: number | null) => (x === null ? 'impossible' : x.toFixed(3));
     out.push(`| ${s.name} | ${s.role} | ${f(s.planner.best)} | ${f(s.planner.chain)} | ${f(s.planner.compliant)} | ${s.emergedSeeds}/${s.seeds.length} | ${pctS(rate)} | ${s.meanGap.toFixed(3)} | ${s.criterion} | ${s.pass ? 'pass' : 'fail'} |`);
+  }
+  out.push('');
+  for (const s of r.scenarios) {
+    const ms = CHAIN_MILESTONES.map((k) => `${k.replace('chain_', '')} ${pctS(s.seeds.reduce((a, x) => a + x.milestones[k], 0) / Math.max(1, s.seeds.length))}`).join(', ');
+    out.push(`- ${s.name}: per-seed emergence probability 95% CI [${pctS(s.emergedInterval[0])}, ${pctS(s.emergedInterval[1])}] (Clopper-Pearson); final-policy chain funnel (mean over seeds): ${ms}` +
+      (s.paired ? `; paired test against the positive control (issue 10, sign-flip over seeds): mean effect ${s.paired.meanEffect.toFixed(3)}, p ${s.paired.p.toPrecision(2)}, upper 95% bound ${s.paired.upper95 === null ? 'none (too few seeds)' : s.paired.upper95.toFixed(3)}` : '') + '.');
   }
   out.push('');
   out.push(`Per seed (chain rate initial → final, McNemar p, final discounted return, gap): ` +
