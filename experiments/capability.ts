@@ -370,7 +370,8 @@ export async function runCapability(opts: CapabilityOptions): Promise<Omit<Capab
       pass,
     });
   }
-  const pass = results.length > 0 && results.every((r) => r.pass) && results.some((r) => r.role === 'positive');
+  // A pass needs the positive control and both nulls measured (a positive-only run cannot pass).
+  const pass = results.every((r) => r.pass) && results.some((r) => r.role === 'positive') && results.filter((r) => r.role === 'null').length >= 2;
   return {
     format: CAPABILITY_FORMAT,
     config: { ...cfg, key: configKey(cfg) },
@@ -394,6 +395,7 @@ export function reachStatement(pass: boolean, reach: Reach | null, results: read
   const p = reach ? reach.priorProbability.toExponential(1) : '?';
   if (pass) return `finds strategies of ${n} steps with prior probability ${p}`;
   if (!pos) return 'not measured on the positive control';
+  if (pos.pass && !results.some((r) => r.role === 'null')) return `found the chain on the positive control (${pos.emergedSeeds}/${pos.seeds.length} seeds, mean gap ${pos.meanGap.toFixed(3)}) but its nulls were not measured`;
   const why = pos.pass
     ? `the nulls failed (${results.filter((r) => r.role === 'null' && !r.pass).map((r) => `${r.name}: ${r.emergedSeeds}/${r.seeds.length} seeds`).join('; ')})`
     : `chain emerged in ${pos.emergedSeeds}/${pos.seeds.length} seeds, mean optimality gap ${pos.meanGap.toFixed(3)}`;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { FILES } from '../../experiments/rundir.js';
+import { FILES, RUN_FORMAT } from '../../experiments/rundir.js';
 import { makeRunDir, tempDir } from './fixture.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -76,7 +76,7 @@ test('bad input: one line on stderr naming the problem, exit 2, no files written
     [[path.join(tmp.dir, 'missing')], /missing: no such directory/],
     [[empty], /empty: not a run directory \(no config\.json\)/],
     [[file], /a-file: not a directory/],
-    [[badFormat], /format is 'something-else\/9', expected 'rome-gym-run\/1'/],
+    [[badFormat], new RegExp(`format is 'something-else/9', expected '${RUN_FORMAT}'`)],
     [[badJson], /bad-json: unreadable JSON/],
     [[badCsv], /episodes\.csv:\d+: expected \d+ fields, got 3/],
     [[], /Not enough non-option arguments/],
