@@ -105,6 +105,8 @@ async function main(): Promise<number> {
   }
   fs.writeFileSync(path.join(out, 'plans.json'), JSON.stringify(plans) + '\n');
   const command = ['npm run capability --', ...process.argv.slice(2)].join(' ');
+  // The code that runs is the code at start: record that commit, not the one at each config's end.
+  const gitCommit = git(['rev-parse', '--short', 'HEAD']);
   const results: CapabilityResult[] = [];
   for (const name of names) {
     const config = agentConfig(name, argv.prior);
@@ -112,7 +114,7 @@ async function main(): Promise<number> {
     let r: CapabilityResult;
     try {
       const res = await runCapability({ config, seeds, steps, evalEpisodes, scenarios, plans, onProgress: log, signal: controller.signal });
-      r = { ...res, createdAt: new Date().toISOString(), gitCommit: git(['rev-parse', '--short', 'HEAD']), command };
+      r = { ...res, createdAt: new Date().toISOString(), gitCommit, command };
     } catch (e) {
       if (controller.signal.aborted) {
         process.stderr.write(`capability: stopped; finished configurations are in ${out}\n`);
