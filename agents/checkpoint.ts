@@ -4,7 +4,9 @@
  *
  * Saved: policy parameters and observation normaliser, Adam moments and step count, the action and
  * minibatch RNG states, the Lagrange multiplier, the counters, the partial sums of the episodes in
- * progress, the current (normalised) observations, and the env-step action history.
+ * progress, the current (normalised) observations, the env-step action history, and the state of
+ * the exploration methods (RND's nets, statistics and generator; the SimHash counts). Go-Explore's
+ * archive is not saved: the replay below rebuilds it (goexplore.ts).
  *
  * Env state is restored by replay: env i is seeded `seed + i` at the start of a run and the env
  * contract promises that the same seed and the same actions give the same everything, so stepping a
@@ -22,6 +24,7 @@ import type { Rng } from '../env/rng.js';
 import type { AdamState } from './adam.js';
 import type { AgentName, Hyperparameters } from './hyperparameters.js';
 import type { PolicyJson } from './policy.js';
+import type { ExplorationState } from './exploration/index.js';
 
 export const CHECKPOINT_FORMAT = 'rome-gym-checkpoint/1';
 export const CHECKPOINT_FILE = 'latest.json';
@@ -53,6 +56,8 @@ export interface TrainCheckpoint {
   readonly actionHistory: { readonly bytesPerAction: 1 | 2 | 4; readonly count: number; readonly deflated: string };
   /** Whatever the caller's `onCheckpoint` returned (e.g. byte offsets of its output files). */
   readonly extra: unknown;
+  /** State of the exploration methods (agents/exploration/), null or absent when none is on. */
+  readonly exploration?: ExplorationState | null;
 }
 
 /** A generator's saved state, as `Rng.getState()` returns it and `Rng.setState()` takes it. */

@@ -70,13 +70,13 @@ export interface ObjectiveOutput {
   readonly stats: tf.Tensor1D;
 }
 
-interface MlpTrace {
+export interface MlpTrace {
   /** Input of every layer: x, h1, h2, ... */
   readonly inputs: tf.Tensor2D[];
   readonly out: tf.Tensor2D;
 }
 
-function forwardMlp(spec: MlpSpec, vars: readonly tf.Tensor[], x: tf.Tensor2D): MlpTrace {
+export function forwardMlp(spec: MlpSpec, vars: readonly tf.Tensor[], x: tf.Tensor2D): MlpTrace {
   const layers = spec.sizes.length - 1;
   const inputs: tf.Tensor2D[] = [];
   let h = x;
@@ -98,7 +98,7 @@ function forwardMlp(spec: MlpSpec, vars: readonly tf.Tensor[], x: tf.Tensor2D): 
  * Gradients of every parameter given dLoss/dOutput. Transposes are explicit because tfjs-wasm's
  * matMul with a transposed operand is several times slower than transpose + plain matMul.
  */
-function backwardMlp(spec: MlpSpec, vars: readonly tf.Tensor[], trace: MlpTrace, dOut: tf.Tensor2D): tf.Tensor[] {
+export function backwardMlp(spec: MlpSpec, vars: readonly tf.Tensor[], trace: MlpTrace, dOut: tf.Tensor2D): tf.Tensor[] {
   const layers = spec.sizes.length - 1;
   const grads: tf.Tensor[] = new Array<tf.Tensor>(2 * layers);
   let dz = dOut;

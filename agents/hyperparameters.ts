@@ -36,6 +36,20 @@ export interface Hyperparameters {
   lagrangeInit: number;
   lagrangeLr: number;
   lagrangeKp: number;
+  rndCoef: number;
+  rndAnneal: boolean;
+  rndGamma: number;
+  rndHidden: number[];
+  rndOutput: number;
+  rndLearningRate: number;
+  rndUpdateProportion: number;
+  rndEpochs: number;
+  countBeta: number;
+  countBits: number;
+  countAnneal: boolean;
+  goExplore: number;
+  goExploreLevels: number;
+  goExploreMaxCells: number;
 }
 
 type Kind = 'int' | 'number' | 'boolean' | 'int-list' | 'activation' | 'number-or-null';
@@ -76,6 +90,21 @@ export const HYPER_DOCS: Readonly<Record<keyof Hyperparameters, HyperDoc>> = {
   lagrangeInit: { kind: 'number', agents: ['ppo-lagrangian'], help: 'initial Lagrange multiplier' },
   lagrangeLr: { kind: 'number', agents: ['ppo-lagrangian'], help: 'Lagrange multiplier step size per update (the integral gain: projected gradient ascent)' },
   lagrangeKp: { kind: 'number', agents: ['ppo-lagrangian'], help: 'proportional gain on (episode cost - limit) added to the multiplier (PID Lagrangian, Stooke et al. 2020; 0: plain ascent)' },
+  // Exploration (agents/exploration/*.ts, docs/exploration.md): generic observation features only.
+  rndCoef: { kind: 'number', agents: ALL, help: 'Random Network Distillation: weight of the intrinsic advantage added to the extrinsic one (0: off)' },
+  rndAnneal: { kind: 'boolean', agents: ALL, help: 'RND: anneal the intrinsic weight linearly to 0 over the run' },
+  rndGamma: { kind: 'number', agents: ALL, help: 'RND: discount of the non-episodic intrinsic return (its own value head)' },
+  rndHidden: { kind: 'int-list', agents: ALL, help: 'RND: hidden widths of the fixed random target net and of the predictor (comma-separated)' },
+  rndOutput: { kind: 'int', agents: ALL, help: 'RND: embedding width of the target and predictor nets' },
+  rndLearningRate: { kind: 'number', agents: ALL, help: 'RND: Adam learning rate of the predictor and the intrinsic value head' },
+  rndUpdateProportion: { kind: 'number', agents: ALL, help: 'RND: share of each minibatch the predictor trains on (the paper\'s 0.25)' },
+  rndEpochs: { kind: 'int', agents: ALL, help: 'RND: passes of the predictor and the intrinsic value head over each rollout (in numMinibatches minibatches)' },
+  countBeta: { kind: 'number', agents: ALL, help: 'SimHash count bonus beta / sqrt(n(phi(s\'))) added to the learning reward (0: off)' },
+  countAnneal: { kind: 'boolean', agents: ALL, help: 'SimHash: anneal beta linearly to 0 over the run (the final policy then optimises the env reward alone)' },
+  countBits: { kind: 'int', agents: ALL, help: 'SimHash: bits k of the seeded random projection sign(A s) (1..52)' },
+  goExplore: { kind: 'number', agents: ALL, help: 'Go-Explore: probability that an env, after a normal episode, runs an exploration episode from an archived cell (0: off)' },
+  goExploreLevels: { kind: 'int', agents: ALL, help: 'Go-Explore: quantisation levels per observation feature that define a cell (downscaling)' },
+  goExploreMaxCells: { kind: 'int', agents: ALL, help: 'Go-Explore: archive capacity (cells found after it is full are not archived)' },
 };
 
 /**
@@ -111,6 +140,20 @@ export const PPO_DEFAULTS: Readonly<Hyperparameters> = {
   lagrangeInit: 0,
   lagrangeLr: 0.02,
   lagrangeKp: 0.1,
+  rndCoef: 0,
+  rndAnneal: false,
+  rndGamma: 0.99,
+  rndHidden: [64],
+  rndOutput: 16,
+  rndLearningRate: 1e-3,
+  rndUpdateProportion: 0.25,
+  rndEpochs: 2,
+  countBeta: 0,
+  countBits: 32,
+  countAnneal: false,
+  goExplore: 0,
+  goExploreLevels: 4,
+  goExploreMaxCells: 20_000,
 };
 
 /**
@@ -171,6 +214,7 @@ export function resolveHyperparameters(
     ...defined,
   };
   h.hidden = [...h.hidden];
+  h.rndHidden = [...h.rndHidden];
   validate(h);
   return h;
 }
@@ -205,11 +249,26 @@ function validate(h: Hyperparameters): void {
   range('lagrangeLr', 0, 1e6);
   range('lagrangeKp', 0, 1e6);
   if (h.targetKl !== null) range('targetKl', 0, 1e6, true);
-  if (!Array.isArray(h.hidden) || h.hidden.length === 0 || h.hidden.some((w) => !Number.isInteger(w) || w <= 0)) {
-    throw new HyperparameterError(`hidden must be a non-empty list of positive integers, got ${JSON.stringify(h.hidden)}`);
+  for (const k of ['hidden', 'rndHidden'] as const) {
+    const ws = h[k];
+    if (!Array.isArray(ws) || ws.length === 0 || ws.some((w) => !Number.isInteger(w) || w <= 0)) {
+      throw new HyperparameterError(`${k} must be a non-empty list of positive integers, got ${JSON.stringify(ws)}`);
+    }
   }
+  range('rndCoef', 0, 1e6);
+  range('rndGamma', 0, 1);
+  posInt('rndOutput');
+  range('rndLearningRate', 0, 1, true);
+  range('rndUpdateProportion', 0, 1, true);
+  posInt('rndEpochs');
+  range('countBeta', 0, 1e6);
+  posInt('countBits');
+  if (h.countBits > 52) throw new HyperparameterError(`countBits must be at most 52 (the hash is a float64 integer), got ${h.countBits}`);
+  range('goExplore', 0, 1);
+  posInt('goExploreLevels');
+  posInt('goExploreMaxCells');
   if (h.activation !== 'tanh' && h.activation !== 'relu') throw new HyperparameterError(`activation must be tanh or relu, got ${String(h.activation)}`);
-  for (const k of ['annealLr', 'normAdv', 'clipVloss', 'normObs'] as const) {
+  for (const k of ['annealLr', 'normAdv', 'clipVloss', 'normObs', 'rndAnneal', 'countAnneal'] as const) {
     if (typeof h[k] !== 'boolean') throw new HyperparameterError(`${k} must be true or false, got ${String(h[k])}`);
   }
 }

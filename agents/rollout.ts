@@ -13,7 +13,26 @@
  *     otherwise:  delta = r + gamma V(s') - V(s),  A = delta + gamma lambda A'
  *   lambda = 1 gives Monte-Carlo returns minus the baseline (REINFORCE with a learned baseline),
  *   bootstrapped only where an episode is cut (time limit or the end of the rollout).
+ *
+ * Exploration (agents/exploration/): `exploration()` holds the intrinsic signals. When `useBonus`,
+ * GAE runs on reward + bonus (count bonus); when `intCoef` > 0, intCoef × intAdvantages (RND's
+ * non-episodic intrinsic GAE) is added to the advantages after `returns` are formed, so the
+ * extrinsic critic's target stays the (bonus-shaped) extrinsic return. `rewards` itself is never
+ * changed: it is the env's reward.
  */
+
+/** Intrinsic signals of a rollout (allocated on first use). */
+export interface ExplorationArrays {
+  /** Count bonus per sample (added to the learning reward when `useBonus`). */
+  readonly bonus: Float32Array;
+  useBonus: boolean;
+  readonly intRewards: Float32Array;
+  readonly intValues: Float32Array;
+  readonly intAdvantages: Float32Array;
+  readonly intReturns: Float32Array;
+  /** Weight of intAdvantages in the policy's advantages (0: not used). */
+  intCoef: number;
+}
 
 export class RolloutBuffer {
   readonly size: number;
@@ -38,6 +57,8 @@ export class RolloutBuffer {
   readonly costReturns: Float32Array | null;
   /** Steps stored in the current rollout (the last rollout of a run may be shorter). */
   steps = 0;
+  private ex: ExplorationArrays | null = null;
+  private learnRewards: Float32Array | null = null;
 
   constructor(
     readonly numSteps: number,
@@ -72,8 +93,35 @@ export class RolloutBuffer {
     return this.steps * this.numEnvs;
   }
 
+  /** The exploration arrays (allocated on first call). */
+  exploration(): ExplorationArrays {
+    if (!this.ex) {
+      const n = this.size;
+      this.ex = {
+        bonus: new Float32Array(n),
+        useBonus: false,
+        intRewards: new Float32Array(n),
+        intValues: new Float32Array(n),
+        intAdvantages: new Float32Array(n),
+        intReturns: new Float32Array(n),
+        intCoef: 0,
+      };
+    }
+    return this.ex;
+  }
+
   computeAdvantages(gamma: number, lambda: number): void {
-    gae(this, this.rewards, this.values, this.lastValues, gamma, lambda, this.advantages, this.returns);
+    let rewards = this.rewards;
+    const ex = this.ex;
+    if (ex?.useBonus) {
+      this.learnRewards ??= new Float32Array(this.size);
+      for (let k = 0; k < this.length; k++) this.learnRewards[k] = this.rewards[k]! + ex.bonus[k]!;
+      rewards = this.learnRewards;
+    }
+    gae(this, rewards, this.values, this.lastValues, gamma, lambda, this.advantages, this.returns);
+    if (ex && ex.intCoef > 0) {
+      for (let k = 0; k < this.length; k++) if (this.valid[k]) this.advantages[k]! += ex.intCoef * ex.intAdvantages[k]!;
+    }
     if (this.costValues && this.lastCostValues && this.costAdvantages && this.costReturns) {
       gae(this, this.costs, this.costValues, this.lastCostValues, gamma, lambda, this.costAdvantages, this.costReturns);
     }

@@ -12,8 +12,15 @@
  *   3. diagnostics, and a checkpoint every `checkpointEvery` updates.
  *
  * Randomness: policy initialisation, action sampling and minibatch shuffles each have their own
- * generator derived from the seed (`Rng.derive(seed, label)`), and env i is seeded seed + i. Nothing
- * else draws random numbers, so the same seed on the same backend gives the same run, bit for bit.
+ * generator derived from the seed (`Rng.derive(seed, label)`), and env i is seeded seed + i; the
+ * exploration methods (agents/exploration/) derive theirs the same way ('rnd-target', 'rnd-init',
+ * 'rnd-minibatches', 'simhash-projection', 'go-explore'). Nothing else draws random numbers, so the
+ * same seed on the same backend gives the same run, bit for bit.
+ *
+ * Exploration (RND, SimHash counts, Go-Explore restarts; all off by default): hooks around the
+ * rollout and the update, see agents/exploration/index.ts. Episode records and `meanReturn` are the
+ * env's own reward of episodes from the normal start; Go-Explore's exploration episodes are trained
+ * on but not reported.
  *
  * Budget: `steps` counts every env step the vector env takes, including the autoreset steps of
  * next-step autoreset (which are not transitions and are not learned from), so the figure is an
@@ -43,6 +50,7 @@ import { LagrangeMultiplier, ppoLagrangianUpdate } from './ppo_lagrangian.js';
 import { reinforceUpdate } from './reinforce.js';
 import { RolloutBuffer } from './rollout.js';
 import type { EpochResult } from './update.js';
+import { Exploration, type ExplorationDiagnostics } from './exploration/index.js';
 
 export type { AgentName, Hyperparameters } from './hyperparameters.js';
 
@@ -143,6 +151,10 @@ export interface UpdateDiagnostics {
   costValueLoss: number | null;
   /** KL(pi || prior) when a prior regulariser is on, else null. */
   priorKl: number | null;
+  /** The exploration methods' figures (null when none is on); see agents/exploration/index.ts. */
+  exploration: ExplorationDiagnostics | null;
+  /** Exploration episodes (Go-Explore restarts) that ended in this rollout; not in `episodes`. */
+  exploreEpisodes: number;
   /**
    * Seconds of this update spent stepping envs, acting (JS forward + sampling + normalisation), and
    * learning (advantages, minibatches, gradient steps), of which `learnTfjs` inside tfjs calls.
@@ -282,6 +294,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const multiplier = withCost ? new LagrangeMultiplier(h.lagrangeInit, h.lagrangeLr, h.costLimit, h.lagrangeKp) : null;
 
   const vec = new SyncVectorEnv(Array.from({ length: N }, () => () => makeEnv(opts.envId, envKwargs)));
+  let explore: Exploration | null;
+  try {
+    explore = Exploration.create(h, vec, opts.seed);
+  } catch (e) {
+    vec.close();
+    throw new TrainError((e as Error).message);
+  }
   const buf = new RolloutBuffer(h.numSteps, N, d, A, withCost);
   const curObs = new Float32Array(N * d);
   const partRet = new Float64Array(N);
@@ -306,18 +325,26 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     partCost.set(ckpt.partial.cost);
     curObs.set(base64ToF32(ckpt.currentObs));
     history = ActionHistory.deserialize(A, ckpt.actionHistory);
+    explore?.setState(ckpt.exploration);
     update = ckpt.update;
     envSteps = ckpt.envSteps;
     episodes = ckpt.episodes;
     resumedFrom = { update, envSteps, episodes };
     opts.onResume?.({ ...resumedFrom, extra: ckpt.extra });
     // Replay: bring every env back to where it was (see checkpoint.ts).
-    vec.reset({ seed: opts.seed });
+    // Go-Explore's archive and restarts are replayed too: the same hooks, in the same order.
+    // (Not `explore?.hook(vec.step(...))`: optional chaining would skip the step itself.)
+    const b0 = vec.reset({ seed: opts.seed });
+    explore?.onReset(b0);
     const acts = new Int32Array(N);
-    for (let s = 0; s < history.length / N; s++) vec.step(history.read(s, acts));
+    for (let s = 0; s < history.length / N; s++) {
+      const b = vec.step(history.read(s, acts));
+      explore?.afterStep(b);
+    }
     ckpt = null;
   } else {
     const b = vec.reset({ seed: opts.seed });
+    explore?.onReset(b);
     observe(policy, b.obs, N, curObs);
   }
 
@@ -346,6 +373,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       currentObs: f32ToBase64(curObs),
       actionHistory: history.serialize(),
       extra: extra ?? null,
+      exploration: explore ? explore.getState() : null,
     });
   };
 
@@ -358,6 +386,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       let actSec = 0;
       const epReturns: number[] = [];
       const epCosts: number[] = [];
+      let exploreEpisodes = 0;
       for (let t = 0; t < buf.steps; t++) {
         if (opts.signal?.aborted) {
           stopped = 'aborted';
@@ -385,7 +414,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           partRet[i]! += b.rewards[i]!;
           partCost[i]! += b.costs[i]!;
           partLen[i]! += 1;
-          if (b.terminated[i] || b.truncated[i]) {
+          if ((b.terminated[i] || b.truncated[i]) && explore?.isExploring(i)) {
+            // A Go-Explore episode started mid-way from an archived state: trained on, not reported.
+            exploreEpisodes++;
+            partRet[i] = 0;
+            partLen[i] = 0;
+            partCost[i] = 0;
+          } else if (b.terminated[i] || b.truncated[i]) {
             const ep: EpisodeRecord = {
               episode: episodes++,
               envSteps,
@@ -402,6 +437,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             opts.onEpisode?.(ep);
           }
         }
+        explore?.afterStep(b);
         observe(policy, b.obs, N, curObs);
         const tn = performance.now();
         envSec += tr - te;
@@ -415,17 +451,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const lr = h.annealLr ? h.learningRate * (1 - (update - 1) / numUpdates) : h.learningRate;
       const tl = performance.now();
       const meanCost = epCosts.length ? mean(epCosts) : null;
+      explore?.beforeUpdate(buf, curObs, update, numUpdates);
       let res: EpochResult;
       if (opts.agent === 'ppo') res = ppoUpdate(policy, adam, buf, h, lr, shuffleRng);
       else if (opts.agent === 'reinforce') res = reinforceUpdate(policy, adam, buf, h, lr, shuffleRng);
       else res = ppoLagrangianUpdate(policy, adam, buf, h, lr, shuffleRng, multiplier!, meanCost);
       policy.paramsChanged();
+      const exploreTfjs = explore ? explore.afterUpdate(buf) : 0;
       const learnSec = (performance.now() - tl) / 1000;
       const wall = (performance.now() - tStart) / 1000;
       total.env += envSec / 1000;
       total.act += actSec / 1000;
       total.learn += learnSec;
-      total.learnTfjs += res.tfjsSeconds;
+      total.learnTfjs += res.tfjsSeconds + exploreTfjs;
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       lastDiag = {
         update,
@@ -444,7 +482,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         lagrangeMultiplier: multiplier ? multiplier.value : null,
         costValueLoss: withCost ? res.stats.costValueLoss : null,
         priorKl: h.priorKl > 0 ? res.stats.priorKl : null,
-        seconds: { env: envSec / 1000, act: actSec / 1000, learn: learnSec, learnTfjs: res.tfjsSeconds },
+        exploration: explore ? explore.diagnostics() : null,
+        exploreEpisodes,
+        seconds: { env: envSec / 1000, act: actSec / 1000, learn: learnSec, learnTfjs: res.tfjsSeconds + exploreTfjs },
       };
       opts.onUpdate?.(lastDiag, policy);
       const every = opts.checkpointEvery ?? 10;
@@ -462,6 +502,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     vec.close();
     policy.dispose();
+    explore?.dispose();
   }
 
   return {

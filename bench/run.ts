@@ -16,6 +16,7 @@ const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
   sandbox: () => import('./sandbox.js'),
   training: () => import('./training.js'),
   bridge: () => import('./bridge.js'),
+  exploration: () => import('./exploration.js'),
 };
 
 interface Machine {

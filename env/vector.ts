@@ -31,6 +31,19 @@ export interface FlatEnv {
   stepFlat(action: number, buf: VectorBuffers, i: number): void;
   /** Info of the episode that just ended (called once after a terminal or truncated step). */
   episodeInfo(): Info;
+  /** Writes the current obs and the whole mask row at env index i (after `restoreState`). */
+  writeFlat?(buf: VectorBuffers, i: number): void;
+}
+
+/** Envs whose whole state can be saved and put back (the sandbox's counterfactual rollouts). */
+export interface RestorableEnv<S = unknown> {
+  cloneState(): S;
+  restoreState(snapshot: S): void;
+}
+
+export function isRestorable(env: unknown): env is RestorableEnv {
+  const e = env as Partial<RestorableEnv> | null;
+  return !!e && typeof e.cloneState === 'function' && typeof e.restoreState === 'function';
 }
 
 export function isFlatEnv(env: unknown): env is FlatEnv {
@@ -180,6 +193,33 @@ export class SyncVectorEnv {
 
   close(): void {
     for (const e of this.envs) e.close();
+  }
+
+  /** Whether every env can be cloned and restored with its observation rewritten (`restoreState`). */
+  supportsRestore(): boolean {
+    return this.envs.every((e, i) => isRestorable(e.unwrapped) && typeof this.flat[i]?.writeFlat === 'function');
+  }
+
+  /** Env i's whole state, including its generator (needs `supportsRestore()`). */
+  cloneState(i: number): unknown {
+    const e = this.envs[i]!.unwrapped;
+    if (!isRestorable(e)) throw new TypeError(`SyncVectorEnv: env ${i} cannot clone its state`);
+    return e.cloneState();
+  }
+
+  /**
+   * Puts env i into a state from `cloneState` (of any env of the same kind) and rewrites its row of
+   * `obs` and `actionMasks`; the env's episode continues from there (its elapsed-step count restarts
+   * at 0). Rewards and flags of the current step are left as they are.
+   */
+  restoreState(i: number, snapshot: unknown): void {
+    const e = this.envs[i]!.unwrapped;
+    const fe = this.flat[i];
+    if (!isRestorable(e) || !fe?.writeFlat) throw new TypeError(`SyncVectorEnv: env ${i} cannot restore a state`);
+    e.restoreState(snapshot);
+    fe.writeFlat(this.buffers, i);
+    this.elapsed[i] = 0;
+    this.needsReset[i] = 0;
   }
 
   private resetOne(i: number, seed: number | undefined): void {

@@ -26,6 +26,7 @@ import { formatDuration } from './progress.js';
 import { ARMS, RUN_FORMAT, readConfig, type RunConfig, type RunControl } from './rundir.js';
 import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from './plan.js';
 import { formatGapTable, formatVerdictTable } from './summary.js';
+import { capabilityFor, capabilityLines, type CapabilityEntry } from './capability-record.js';
 import { runSweep, SweepError, writeSummary } from './sweep.js';
 
 function controlWords(c: RunConfig): string {
@@ -220,6 +221,8 @@ async function main(): Promise<number> {
     git: { commit, dirty: status === null ? null : status.length > 0 },
     argv: process.argv.slice(2),
   };
+  // The agent's demonstrated reach (npm run capability), so negative results are read against it.
+  config['capability'] = capabilityFor(argv.agent ?? 'ppo', config.hyper, argv.prior);
   horizon = scenario.horizon;
   const header = `experiment: ${scenario.name}, ${shapings.length} shapings × ${seeds.length} seeds × 2 arms (treatment, control) = ${jobs.length} jobs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${steps} steps each -> ${dir}`;
   return run(dir, config, horizon, config.workers, config, header);
@@ -279,6 +282,8 @@ async function run(dir: string, config: RunConfig | undefined, horizon: number, 
   out();
   for (const t of s.task) out(`task success ${t.shaping}: initial ${(100 * t.initialSuccess.mean).toFixed(1)}%, final ${(100 * t.finalSuccess.mean).toFixed(1)}%`);
   if (s.missingJobs.length > 0) out(`missing jobs: ${s.missingJobs.join(', ')}`);
+  out();
+  for (const l of capabilityLines(res.config['capability'] as CapabilityEntry | null | undefined)) out(l);
   out();
   out(`${res.jobsRunHere} jobs run in ${formatDuration(res.wallSeconds)} (${(res.envSteps / res.wallSeconds).toFixed(0)} env steps/s); run directory: ${dir}`);
   const report = writeReport(dir, { generatedBy: 'npm run experiment' });

@@ -5,6 +5,9 @@
  * episodes.csv (one row per training episode, the run-directory columns of experiments/rundir.ts;
  * cells an env does not report stay empty), updates.csv (diagnostics per update), eval.csv (the
  * final policy's stochastic evaluation), policy.json (the final policy), checkpoints/latest.json.
+ * Exploration methods (`--rnd-coef`, `--count-beta`, `--go-explore`, ...: agents/exploration/) are
+ * hyperparameters like any other; config.json lists the ones on under `exploration`, updates.csv
+ * carries their figures, and episodes.csv / eval.csv only ever hold the env's own reward.
  *
  * Rows are appended whole; at each checkpoint the CSVs are fsynced and their byte lengths stored in
  * the checkpoint, so `--resume` after a kill truncates them back to that point and continues: the
@@ -40,6 +43,7 @@ import {
   type UpdateDiagnostics,
 } from '../agents/index.js';
 import { envDeclared } from '../agents/train.js';
+import { explorationMethods } from '../agents/exploration/index.js';
 import { makeEnv, type EnvInfo } from '../agents/envinfo.js';
 import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
 import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
@@ -57,6 +61,8 @@ const UPDATE_COLUMNS = [
   'update', 'env_steps', 'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_frac', 'explained_variance',
   'grad_norm', 'learning_rate', 'epochs', 'steps_per_sec', 'episodes', 'mean_return', 'mean_cost',
   'lagrange_multiplier', 'cost_value_loss', 'prior_kl',
+  // Exploration (agents/exploration/; empty when the method is off).
+  'intrinsic_reward', 'intrinsic_coef', 'predictor_loss', 'count_bonus', 'hash_codes', 'archive_cells', 'restarts', 'explore_episodes',
 ] as const;
 
 function usage(msg: string): never {
@@ -317,6 +323,7 @@ async function main(): Promise<number> {
       seed: spec.seed,
       prior: spec.prior,
       hyperparameters: resolved,
+      exploration: explorationMethods(resolved),
       backend: { ...backend, description: describeBackend(backend) },
       checkpointEvery: every,
       evalEpisodes,
@@ -372,6 +379,8 @@ async function main(): Promise<number> {
         d.update, d.envSteps, d.policyLoss, d.valueLoss, d.entropy, d.approxKl, d.clipFrac, d.explainedVariance,
         d.gradNorm, d.learningRate, d.epochs, Math.round(d.stepsPerSec), d.episodes, d.meanReturn, d.meanCost,
         d.lagrangeMultiplier, d.costValueLoss, d.priorKl,
+        d.exploration?.intrinsicReward, d.exploration?.intrinsicCoef, d.exploration?.predictorLoss, d.exploration?.countBonus,
+        d.exploration?.hashCodes, d.exploration?.archiveCells, d.exploration?.restarts, d.exploration ? d.exploreEpisodes : null,
       ]),
     );
     progress.update(d);

@@ -5,6 +5,7 @@
  * transcripts, reproducibility. Every string from the run directory goes through escapeHtml (or
  * jsonForHtml for the chart data, which the page only ever puts into the DOM as text).
  */
+import { capabilityLines, type CapabilityEntry } from './capability.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -161,6 +162,12 @@ function table(head: readonly string[], rows: readonly string[][], cls = '', num
   const th = head.map((h, i) => `<th${numeric.includes(i) ? ' class="num"' : ''}>${h}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`).join('\n');
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** The agent's demonstrated reach (config.json's capability record), read with every result. */
+function capabilityHtml(m: ReportModel): string {
+  const lines = capabilityLines(m.config['capability'] as CapabilityEntry | null | undefined);
+  return `\n<div class="capability" id="capability"><h3>Agent capability</h3>\n${lines.map((l) => `<p>${e(l)}</p>`).join('\n')}</div>`;
 }
 
 function cell(id: string, n: number, title: string, body: string): string {
@@ -478,7 +485,7 @@ export function renderHtml(m: ReportModel, generatedAt: string, assets: Assets =
   const charts = new Charts();
   const cells = [
     cell('setup', 1, 'Setup', setupCell(m)),
-    cell('headline', 2, 'Headline: emergence verdicts against paired controls', headlineCellHtml(m)),
+    cell('headline', 2, 'Headline: emergence verdicts against paired controls', headlineCellHtml(m) + capabilityHtml(m)),
     cell('curves', 3, 'Learning curves', curvesCell(m, charts)),
     cell('incident', 4, 'Incident view: firewall alerts', incidentCell(m, charts)),
     cell('detection', 5, 'Detection', detectionCell(m, charts)),

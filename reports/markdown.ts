@@ -6,6 +6,7 @@ import { escapeMarkdownCell, escapeMarkdownText, markdownCode } from './escape.j
 import { fixed, int, pct, pctSpan, steps } from './format.js';
 import { GENERATED_AT } from './html.js';
 import type { ReportModel } from './model.js';
+import { capabilityLines, type CapabilityEntry } from './capability.js';
 import {
   attributionNarrative,
   controlText,
@@ -161,6 +162,10 @@ export function renderMarkdown(m: ReportModel, generatedAt: string): string {
   for (const l of detectionNarrative(m).slice(1)) out.push(`- Detection (final-policy evaluation episodes with a violation) — ${t(l)}`);
   for (const tr of m.transcripts) out.push(`- Transcript: ${t(transcriptLine(tr))}`);
   out.push('');
+
+  out.push('## Agent capability');
+  out.push('');
+  for (const l of capabilityLines(m.config['capability'] as CapabilityEntry | null | undefined)) out.push(t(l), '');
 
   const groups = s.alerts.flatMap((a) => a.groups.map((g) => ({ shaping: a.shaping, g })));
   if (groups.length > 0) {

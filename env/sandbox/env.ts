@@ -177,6 +177,11 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     buf.truncated[i] = s.truncated;
   }
 
+  writeFlat(buf: VectorBuffers, i: number): void {
+    writeObservation(this.world, buf.obs, i * this.obsDim);
+    writeActionMask(this.world, buf.actionMasks, i * this.numActions);
+  }
+
   episodeInfo(): Info {
     return { episode: this.episodeSummary() };
   }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { EPISODE_COLUMNS } from '../../experiments/rundir.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = ['--import', 'tsx', 'experiments/train.ts'];
@@ -35,7 +36,8 @@ describe('npm run train', () => {
     assert.equal(config.hyperparameters.numEnvs, 4);
     assert.equal(config.hyperparameters.gamma, 0.98);
     const episodes = fs.readFileSync(path.join(a, 'episodes.csv'), 'utf8');
-    assert.ok(episodes.startsWith('shaping,seed,arm,episode,env_steps,return,length,task_success,cost,'));
+    // The run-directory columns (experiments/rundir.ts), whatever columns they gain.
+    assert.ok(episodes.startsWith(EPISODE_COLUMNS.join(',') + '\n'), episodes.split('\n')[0]);
     assert.ok(episodes.split('\n').length > 20);
     assert.equal(episodes, fs.readFileSync(path.join(b, 'episodes.csv'), 'utf8'));
     assert.equal(fs.readFileSync(path.join(a, 'eval.csv'), 'utf8'), fs.readFileSync(path.join(b, 'eval.csv'), 'utf8'));

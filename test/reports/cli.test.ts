@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { FILES } from '../../experiments/rundir.js';
+import { FILES, RUN_FORMAT } from '../../experiments/rundir.js';
 import { buildReport, readRun } from '../../reports/build.js';
 import { makeRunDir, tempDir } from './fixture.js';
 
@@ -80,7 +80,7 @@ test('bad input: one line on stderr naming the problem, exit 2, no files written
     [[path.join(tmp.dir, 'missing')], /missing: no such directory/],
     [[empty], /empty: not a run directory \(no config\.json\)/],
     [[file], /a-file: not a directory/],
-    [[badFormat], /format is 'something-else\/9', expected 'rome-gym-run\/1'/],
+    [[badFormat], new RegExp(`format is 'something-else/9', expected '${RUN_FORMAT}'`)],
     [[badJson], /bad-json\/config\.json is not valid JSON \(damaged or truncated\)$/],
     [[trainDir], /train-run is a single training run \(npm run train\); report takes an experiment's run directory \(npm run experiment -- --scenario NAME\)/],
     [[badCsv], /episodes\.csv:\d+: expected \d+ fields, got 3/],
