@@ -154,6 +154,17 @@ export class OrderEnforcing<O extends SpaceValue = SpaceValue, A extends SpaceVa
           throw new ResetNeeded('Cannot call step() before calling reset()');
         },
       });
+      // OrderEnforcing leaves observations as they are, so the inner env's rewrite of its row after
+      // a `restoreState` (SyncVectorEnv.restoreState, Go-Explore's restarts) is exact here too.
+      const inner = env as FlatEnv;
+      if (typeof inner.writeFlat === 'function') {
+        (this as unknown as FlatEnv).writeFlat = (buf, i) => {
+          // A restored state is a started episode: stepping it is in order.
+          if (!this.reset_) (this as unknown as FlatEnv).stepFlat = direct;
+          this.reset_ = true;
+          inner.writeFlat!(buf, i);
+        };
+      }
     }
   }
   get hasReset(): boolean {
