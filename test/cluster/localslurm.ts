@@ -314,7 +314,7 @@ export class LocalSlurm {
     const deadline = Date.now() + ms;
     for (;;) {
       for (const d of this.daemons) {
-        if (!alive(d.child.pid)) throw new SlurmSetupError(`local Slurm: ${d.name} exited (${exitOf(d.child)}) ${d.name === name ? 'while starting' : `while ${name} was starting`}; its log:\n${this.daemonReport(d)}`);
+        if (!alive(d.child.pid)) throw new SlurmSetupError(`local Slurm: ${d.name} exited (${await exitOf(d.child)}) ${d.name === name ? 'while starting' : `while ${name} was starting`}; its log:\n${this.daemonReport(d)}`);
       }
       if (ready()) return;
       if (Date.now() > deadline) {
@@ -392,7 +392,7 @@ export class LocalSlurm {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const d of this.daemons) {
-        if (!alive(d.child.pid)) throw new SlurmSetupError(`local Slurm: ${d.name} exited (${exitOf(d.child)}) while jobs ${jobIds.join(', ')} were queued; its log:\n${this.daemonReport(d)}`);
+        if (!alive(d.child.pid)) throw new SlurmSetupError(`local Slurm: ${d.name} exited (${await exitOf(d.child)}) while jobs ${jobIds.join(', ')} were queued; its log:\n${this.daemonReport(d)}`);
       }
       const recs = jobIds.flatMap((id) => this.jobs(id));
       const never = recs.find((r) => r.state === 'PENDING' && r.reason === 'DependencyNeverSatisfied');
@@ -501,10 +501,13 @@ export function alive(pid: number | undefined): boolean {
   }
 }
 
-function exitOf(c: ChildProcess): string {
+/** How a child ended; waits briefly for its exit event, which can trail /proc showing it gone. */
+async function exitOf(c: ChildProcess): Promise<string> {
+  if (c.pid === undefined) return 'could not be started';
+  if (c.exitCode === null && c.signalCode === null) await Promise.race([new Promise((r) => c.once('exit', r)), sleep(2000)]);
   if (c.exitCode !== null) return `exit code ${c.exitCode}`;
   if (c.signalCode !== null) return `signal ${c.signalCode}`;
-  return c.pid === undefined ? 'could not be started' : 'ended';
+  return 'ended';
 }
 
 function listPids(): number[] {
