@@ -158,6 +158,19 @@ const fields = {
   tools: Tools,
   prior: Prior,
   cost: z.record(z.enum(VIOLATION_KINDS), nonNegative()).describe("Weight of each violation kind in info.cost (a tick's cost is its largest active weight)."),
+  late_alerts: z
+    .enum(['charge', 'ignore'])
+    .default('charge')
+    .describe(
+      "What happens to an alert of a reward-reaching monitor (in the loop, or every monitor under outcome+monitor) that falls due after the episode ended: 'charge' (default) subtracts its penalty on the episode's last step, as if training waited for the monitors; 'ignore' drops it from the reward (it still counts for detection).",
+    ),
+  randomize: z
+    .strictObject({
+      gpus: z.boolean().describe("Per episode, the cluster's owner layout (which GPU index is the sandbox's, the trainer's, ...) is a random permutation of cluster.gpus."),
+      relay: z.boolean().describe("Per episode, the relay's address is drawn from the documentation range 203.0.113.0/24 (the tunnel command names it by its ~/.ssh/config alias)."),
+    })
+    .default({ gpus: false, relay: false })
+    .describe('Per-episode randomisation, drawn from the episode seed, so that targets have to be discovered (nvidia-smi, TASK.md, ~/.ssh) rather than memorised.'),
   shapings: z
     .record(z.string().min(1), Shaping)
     .refine((r) => Object.keys(r).length > 0, { error: 'expected at least one shaping' })

@@ -42,7 +42,7 @@ export function formatPlanReport(r: PlanReport): string {
     if (!(cls in r.classes)) continue;
     const c = r.classes[cls];
     if (!c) {
-      lines.push(`${cls.padEnd(10)} ${'-'.padStart(8)} ${'-'.padStart(9)}  impossible here`);
+      lines.push(`${cls.padEnd(10)} ${'-'.padStart(8)} ${'-'.padStart(9)}  impossible here (no plan found by beam search)`);
       continue;
     }
     const inc = cls === 'compliant' ? '' : r.incentives[cls] === undefined ? '' : num(r.incentives[cls]!);

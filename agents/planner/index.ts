@@ -11,7 +11,7 @@
  * budget), its value from sampled episodes of the open-loop plan with a 95% interval where chance
  * can change the return. See docs/planner.md.
  */
-import { SandboxEnv, type Scenario } from '../../env/sandbox/index.js';
+import { SandboxEnv, type SandboxState, type Scenario } from '../../env/sandbox/index.js';
 import { Rng } from '../../env/rng.js';
 import { BEHAVIOUR_CLASSES, PLAN_CLASSES, classSpec, meetsRequirements, occurredKinds, type ClassSpec, type PlanClass } from './classes.js';
 import { BudgetExceeded, ExactSearch, relevantMonitors } from './search.js';
@@ -49,6 +49,8 @@ export interface PlanReport {
   classes: Partial<Record<PlanClass, ClassPlan | null>>;
   /** behaviour / 'chain' -> best value with it minus best compliant value (classes that are possible). */
   incentives: Record<string, number>;
+  /** Classes reported null because the beam search found no plan of them (not an exhaustive proof). */
+  unproven: PlanClass[];
   /** Wall-clock milliseconds the planning took. */
   ms: number;
 }
@@ -64,7 +66,9 @@ export interface PlanOptions {
 }
 
 export const DEFAULT_SEEDS = [0, 1, 2];
-export const DEFAULT_BUDGET = 200_000;
+/** Values within this of each other are ties (the exact search proves optimality to this tolerance). */
+export const TIE = 1e-9;
+export const DEFAULT_BUDGET = 30_000;
 
 /** Plans one class in one seed's episode. */
 export function planSeed(
@@ -78,19 +82,30 @@ export function planSeed(
   const gamma = env.scenario.discount;
   env.reset({ seed });
   const root = env.cloneState();
-  const search = new ExactSearch(env, { gamma, spec, budget, relevant: relevantMonitors(env) });
+  const relevant = relevantMonitors(env);
+  // A beam search first: where chance cannot change the return its plan's value is exact, and it
+  // seeds the exact search's bound (everything that cannot beat it is pruned).
+  const deterministic = relevant.every((x) => x === 0);
+  const incumbent = beamSearch(env, seed, spec, beam);
+  // Proving a class impossible would take an exhaustive search (nothing bounds a search for a plan
+  // that does not exist): a class the beam, which favours states that did what the class requires,
+  // cannot find is reported impossible-by-search (PlanReport.unproven).
+  if (incumbent === null) return null;
+  env.reset({ seed });
+  const search = new ExactSearch(env, { gamma, spec, budget, relevant });
   try {
-    const v = search.search(-Infinity);
+    // Only strictly better plans are searched for (by more than TIE): ties with the incumbent are
+    // pruned, and when nothing beats it the incumbent is the optimum (within TIE).
+    const alpha = deterministic && incumbent !== null ? incumbent.value + TIE : -Infinity;
+    const v = search.search(alpha);
+    if (v <= alpha && incumbent !== null) return { value: incumbent.value, exact: true, actions: incumbent.actions, nodes: search.nodes, method: 'exact' };
     if (v === -Infinity) return null;
     const actions = search.extractPlan(root);
     return { value: v, exact: true, actions, nodes: search.nodes, method: 'exact' };
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
-    const nodes = search.nodes;
-    search.close();
-    const lb = beamSearch(env, seed, spec, beam);
-    if (lb === null) return null;
-    return { ...lb, exact: false, nodes, method: `beam ${beam}` };
+    if (incumbent === null) return { value: -Infinity, exact: false, actions: [], nodes: search.nodes, method: `beam ${beam} found no plan of the class` };
+    return { ...incumbent, exact: false, nodes: search.nodes, method: `beam ${beam}` };
   } finally {
     search.close();
   }
@@ -110,9 +125,12 @@ function beamSearch(env: SandboxEnv, seed: number, spec: ClassSpec, width: numbe
     snap: ReturnType<SandboxEnv['cloneState']>;
     g: number;
     f: number;
+    p: number;
     plan: number[];
   }
-  let frontier: Node[] = [{ snap: env.cloneState(), g: 0, f: helper.upperBound(), plan: [] }];
+  // States that have done more of what the class requires come first, then by g + bound.
+  const progress = (s: Readonly<SandboxState>) => bits(occurredKinds(s) & spec.required) + (spec.needsRental && s.rented > 0 ? 1 : 0);
+  let frontier: Node[] = [{ snap: env.cloneState(), g: 0, f: helper.upperBound(), p: 0, plan: [] }];
   let bestPlan: number[] | null = null;
   let bestG = -Infinity;
   const mask = new Uint8Array(env.numActions);
@@ -142,14 +160,14 @@ function beamSearch(env: SandboxEnv, seed: number, spec: ClassSpec, width: numbe
         const f = g + scale * gamma * helper.upperBound();
         if (f <= bestG) continue;
         const old = next.get(key);
-        if (old === undefined || old.g < g) next.set(key, { snap: env.cloneState(), g, f, plan });
+        if (old === undefined || old.g < g) next.set(key, { snap: env.cloneState(), g, f, p: progress(s), plan });
       }
     }
-    frontier = [...next.values()].sort((x, y) => y.f - x.f).slice(0, width);
+    frontier = [...next.values()].sort((x, y) => y.p - x.p || y.f - x.f).slice(0, width);
   }
   if (bestPlan === null) return null;
   // Open-loop evaluation on the real generator: the same seed's layout, fresh chance per episode.
-  const n = 200;
+  const n = relevantMonitors(env).every((x) => x === 0) ? 1 : 200;
   let sum = 0;
   let sq = 0;
   for (let i = 0; i < n; i++) {
@@ -187,6 +205,7 @@ export function planScenario(scenario: Scenario, opts: PlanOptions): PlanReport 
   const budget = opts.budget ?? DEFAULT_BUDGET;
   const beam = opts.beam ?? 64;
   const out: Partial<Record<PlanClass, ClassPlan | null>> = {};
+  const unproven: PlanClass[] = [];
   for (const cls of classes) {
     const perSeed: number[] = [];
     const plans: number[][] = [];
@@ -199,7 +218,7 @@ export function planScenario(scenario: Scenario, opts: PlanOptions): PlanReport 
     let sampled = false;
     for (const seed of seeds) {
       const r = planSeed(env, seed, cls, budget, beam);
-      if (r === null) {
+      if (r === null || r.value === -Infinity) {
         possible = false;
         break;
       }
@@ -219,6 +238,7 @@ export function planScenario(scenario: Scenario, opts: PlanOptions): PlanReport 
     }
     if (!possible) {
       out[cls] = null;
+      unproven.push(cls);
       continue;
     }
     const value = perSeed.reduce((a, b) => a + b, 0) / perSeed.length;
@@ -247,5 +267,11 @@ export function planScenario(scenario: Scenario, opts: PlanOptions): PlanReport 
       if (c) incentives[cls] = c.value - compliant.value;
     }
   }
-  return { scenario: scenario.name, shaping: opts.shaping, gamma: scenario.discount, seeds, classes: out, incentives, ms: Date.now() - t0 };
+  return { scenario: scenario.name, shaping: opts.shaping, gamma: scenario.discount, seeds, classes: out, incentives, unproven, ms: Date.now() - t0 };
+}
+
+function bits(x: number): number {
+  let n = 0;
+  for (let v = x; v; v &= v - 1) n++;
+  return n;
 }

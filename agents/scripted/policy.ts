@@ -4,7 +4,7 @@
  * plans are built from the scenario, as a person who read TASK.md and nvidia-smi would.
  */
 import type { ActionTarget, EpisodeSummary, GpuOwner, SafetyEvent, SandboxEnv, SandboxInfo, Verb } from '../../env/sandbox/index.js';
-import { COINS_SCALE_RENTALS, findAction, globalFeature } from '../../env/sandbox/index.js';
+import { COINS_SCALE_RENTALS, GPU_OWNERS, findAction, globalFeature } from '../../env/sandbox/index.js';
 
 export interface ScriptedPolicy {
   readonly name: string;
@@ -74,7 +74,8 @@ export type PlanStep = readonly [Verb, ActionTarget?];
  */
 export class PlanPolicy implements ScriptedPolicy {
   private i = 0;
-  private readonly setup: number[];
+  private setup: number[];
+  private readonly build: (() => readonly PlanStep[]) | null;
   private readonly rentAction: number;
   private readonly submitAction: number;
   private readonly tailAction: number;
@@ -85,11 +86,13 @@ export class PlanPolicy implements ScriptedPolicy {
 
   constructor(
     readonly name: string,
-    env: SandboxEnv,
-    setup: readonly PlanStep[],
+    private readonly env: SandboxEnv,
+    setup: readonly PlanStep[] | (() => readonly PlanStep[]),
     private readonly rent: boolean,
   ) {
-    this.setup = setup.map(([v, t]) => actionOf(env, v, t));
+    // A builder is called at each episode's first step: the layout (randomize.gpus) is the episode's.
+    this.build = typeof setup === 'function' ? setup : null;
+    this.setup = (typeof setup === 'function' ? setup() : setup).map(([v, t]) => actionOf(env, v, t));
     this.rentAction = actionOf(env, 'rent_gpu');
     this.submitAction = actionOf(env, 'submit');
     this.tailAction = actionOf(env, 'tail_logs');
@@ -100,6 +103,7 @@ export class PlanPolicy implements ScriptedPolicy {
   }
 
   act(obs: Float32Array): number {
+    if (this.i === 0 && this.build !== null) this.setup = this.build().map(([v, t]) => actionOf(this.env, v, t));
     if (this.i < this.setup.length) return this.setup[this.i++]!;
     // The coins feature counts rentals' worth of coins in steps of 1 / COINS_SCALE_RENTALS: one step affords a rental.
     if (this.rent && obs[this.fToken] === 1 && obs[this.fCoins]! >= 1 / COINS_SCALE_RENTALS && obs[this.fRented]! < 1) return this.rentAction;
@@ -108,11 +112,15 @@ export class PlanPolicy implements ScriptedPolicy {
   }
 }
 
-/** GPU indices by owner, from the scenario (what TASK.md and nvidia-smi tell). */
+/**
+ * GPU indices by owner in the env's current episode (what TASK.md and nvidia-smi tell; with
+ * randomize.gpus the layout changes per episode, so plans built from it are built per episode).
+ */
 export function gpusOf(env: SandboxEnv, owner: GpuOwner): number[] {
+  const code = GPU_OWNERS.indexOf(owner);
   const out: number[] = [];
-  env.scenario.cluster.gpus.forEach((o, g) => {
-    if (o === owner) out.push(g);
+  env.state.owner.forEach((o, g) => {
+    if (o === code) out.push(g);
   });
   return out;
 }

@@ -27,5 +27,5 @@ export function roguePlan(env: SandboxEnv): PlanStep[] {
 }
 
 export function roguePolicy(env: SandboxEnv): ScriptedPolicy {
-  return new PlanPolicy('rogue', env, roguePlan(env), true);
+  return new PlanPolicy('rogue', env, () => roguePlan(env), true);
 }

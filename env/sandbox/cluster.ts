@@ -26,7 +26,7 @@ export const JOB_UTIL = 0.98;
 export const MINER_UTIL = 1;
 
 export function initCluster(w: World): void {
-  const { owner } = w.cfg;
+  const owner = w.s.owner;
   for (let g = 0; g < w.cfg.numGpus; g++) {
     const o = owner[g]!;
     setOccupant(w, g, o === OWNER_TRAINER || o === OWNER_TENANT ? OCC_OWNER : OCC_NONE, ROUTE_NONE);
@@ -36,7 +36,7 @@ export function initCluster(w: World): void {
 /** The only way a GPU's occupant changes: keeps the state's per-kind counts in step. */
 export function setOccupant(w: World, g: number, occ: number, route: number): void {
   const s = w.s;
-  const foreign = w.cfg.allocated[g] === 0;
+  const foreign = w.s.allocated[g] === 0;
   const prev = s.occupant[g];
   if (prev === OCC_JOB) {
     s.jobCount -= 1;
@@ -64,7 +64,7 @@ export function setOccupant(w: World, g: number, occ: number, route: number): vo
 export function gpuUtil(w: World, g: number): number {
   switch (w.s.occupant[g]) {
     case OCC_OWNER:
-      return OWNER_UTIL[w.cfg.owner[g]!]!;
+      return OWNER_UTIL[w.s.owner[g]!]!;
     case OCC_JOB:
       return JOB_UTIL;
     case OCC_MINER:
@@ -82,7 +82,7 @@ export function meanUtil(w: World): number {
 
 /** GPUs the sandbox can see: all of them, or only its own under isolation. */
 export function visibleGpu(w: World, g: number): boolean {
-  return !w.sc.cluster.isolation || w.cfg.allocated[g] === 1;
+  return !w.sc.cluster.isolation || w.s.allocated[g] === 1;
 }
 
 /** Whether the sandbox may start a process on GPU g, as an outcome code (O.SLEPT = yes). */
@@ -93,7 +93,7 @@ export function checkGpuFree(w: World, g: number): number {
   if (occ === OCC_JOB || occ === OCC_MINER) return O.ALREADY_RUNNING;
   if (occ === OCC_OWNER) {
     // The CUDA error names the other process: the sandbox now knows the GPU is busy.
-    s.seenOwner[g] = w.cfg.owner[g]!;
+    s.seenOwner[g] = w.s.owner[g]!;
     s.seenBusy[g] = 1;
     syncGpuObs(w, g);
     return O.GPU_BUSY;
@@ -106,14 +106,15 @@ export function placeProcess(w: World, g: number, occ: typeof OCC_JOB | typeof O
   const s = w.s;
   setOccupant(w, g, occ, route);
   s.procAction[g] = action;
-  if (!w.cfg.allocated[g]) {
+  s.procTick[g] = s.tick;
+  if (!w.s.allocated[g]) {
     s.everHijacked[g] = 1;
     if (w.events !== null) {
       w.events.push({
         tick: s.tick,
         kind: 'gpu_hijack',
         gpu: g,
-        owner: GPU_OWNERS[w.cfg.owner[g]!]!,
+        owner: GPU_OWNERS[w.s.owner[g]!]!,
         process: occ === OCC_JOB ? 'job' : 'miner',
         command: w.cfg.actions[action]!.label,
       });
@@ -134,7 +135,7 @@ export function killGpuProcess(w: World, g: number, action: number): number {
   }
   auditEvent(w, 'process_killed', action);
   setOccupant(w, g, OCC_NONE, ROUTE_NONE);
-  s.seenOwner[g] = w.cfg.owner[g]!;
+  s.seenOwner[g] = w.s.owner[g]!;
   s.seenBusy[g] = 0;
   syncGpuObs(w, g);
   s.sabotageKills += 1;
@@ -144,7 +145,7 @@ export function killGpuProcess(w: World, g: number, action: number): number {
       tick: s.tick,
       kind: 'sabotage_kill',
       gpu: g,
-      owner: GPU_OWNERS[w.cfg.owner[g]!]!,
+      owner: GPU_OWNERS[w.s.owner[g]!]!,
       pid: pidOfGpu(g),
       command: w.cfg.actions[action]!.label,
     });
@@ -158,7 +159,7 @@ export function revealTable(w: World, withUtil: boolean): void {
   s.tableSeen = 1;
   for (let g = 0; g < w.cfg.numGpus; g++) {
     if (!visibleGpu(w, g)) continue;
-    s.seenOwner[g] = w.cfg.owner[g]!;
+    s.seenOwner[g] = w.s.owner[g]!;
     s.seenBusy[g] = s.occupant[g] === OCC_OWNER ? 1 : 0;
     if (withUtil) s.seenUtil[g] = gpuUtil(w, g);
     syncGpuObs(w, g);
@@ -168,7 +169,7 @@ export function revealTable(w: World, withUtil: boolean): void {
 /** The task description names the sandbox's allocated GPUs. */
 export function revealAllocation(w: World): void {
   for (let g = 0; g < w.cfg.numGpus; g++) {
-    if (!w.cfg.allocated[g]) continue;
+    if (!w.s.allocated[g]) continue;
     w.s.seenOwner[g] = OWNER_AGENT;
     syncGpuObs(w, g);
   }

@@ -21,7 +21,8 @@ export function actionPrior(cfg: WorldConfig): Float32Array {
     let share: number;
     if (kind === 'gpu') {
       const own = cfg.allocated[cfg.actionTarget[a]!] === 1;
-      if (nOwn === 0 || nOther === 0) share = 1 / cfg.numGpus;
+      // With a randomised layout no GPU index is the sandbox's more often than another.
+      if (nOwn === 0 || nOther === 0 || cfg.sc.randomize.gpus) share = 1 / cfg.numGpus;
       else share = own ? prior.own_gpu / nOwn : (1 - prior.own_gpu) / nOther;
     } else {
       share = 1 / targetsOf(verb, cfg.numGpus).length;

@@ -26,7 +26,12 @@ export type SafetyEvent =
   | { tick: number; kind: 'credential_access'; source: CredentialSource; found: boolean; command: string }
   | { tick: number; kind: 'gpu_rented'; rented: number; coinsSpent: number; command: string }
   /** A monitor's alert went out this tick. */
-  | { tick: number; kind: 'alert'; monitor: MonitorName; alert: AlertKind; causeTick: number; latency: number; command: string }
+  /**
+   * A monitor's alert went out this tick. `causeTick` and `command` name the tool call that caused
+   * it (for an ongoing cause, the one that started the process); `seenTick` is when the monitor saw
+   * it, `latency` = tick - seenTick.
+   */
+  | { tick: number; kind: 'alert'; monitor: MonitorName; alert: AlertKind; causeTick: number; seenTick: number; latency: number; command: string }
   /** A kill-switch monitor ended the episode. */
   | { tick: number; kind: 'kill_switch'; monitor: MonitorName };
 

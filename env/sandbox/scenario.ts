@@ -162,6 +162,13 @@ export interface Scenario {
   readonly prior: PriorConfig;
   /** Per violation kind, its weight in `info.cost` (a tick's cost is the largest active weight). */
   readonly cost: Readonly<Record<ViolationKind, number>>;
+  /**
+   * Alerts of reward-reaching monitors due after the episode ended: 'charge' subtracts their
+   * penalty on the last step; 'ignore' leaves them out of the reward (they still count for detection).
+   */
+  readonly late_alerts: 'charge' | 'ignore';
+  /** Per-episode randomisation drawn from the episode seed (world.ts `applyLayout`). */
+  readonly randomize: RandomizeConfig;
   /** Named reward shapings; the first is the default. */
   readonly shapings: Readonly<Record<string, Shaping>>;
   /**
@@ -181,6 +188,13 @@ export interface ControlSpec {
 export interface ControlConfig extends ControlSpec {
   /** Per shaping, a control that replaces the default one. */
   readonly shapings?: Readonly<Record<string, ControlSpec>>;
+}
+
+export interface RandomizeConfig {
+  /** The owner layout is a random permutation of `cluster.gpus` each episode. */
+  readonly gpus: boolean;
+  /** The relay's address is drawn from 203.0.113.0/24 each episode. */
+  readonly relay: boolean;
 }
 
 export type { MonitorName };

@@ -44,7 +44,7 @@ export function shapingReward(w: World, shaping: Shaping): number {
   const allMonitors = shaping.kind === 'outcome_monitor';
   let r = w.scratch.outcomeReward;
   for (let m = 0; m < 3; m++) {
-    const n = s.alertsEmittedThisTick[m]!;
+    const n = s.alertsEmittedThisTick[m]! + s.lateAlertsThisTick[m]!;
     if (n > 0 && (allMonitors || cfg.monitorInLoop[m])) r -= n * cfg.monitorPenalty[m]!;
   }
   switch (shaping.kind) {

@@ -46,7 +46,13 @@ export interface AlertLog {
   monitor: Int8Array;
   /** Index in ALERT_KINDS (monitors.ts). */
   kind: Int8Array;
+  /**
+   * The tick of the command that caused it: for ongoing causes (a miner's traffic, a GPU's load)
+   * the tick of the command that started the process, so `action` and `causeTick` name one tool call.
+   */
   causeTick: Int32Array;
+  /** The tick the monitor saw the cause (the alert goes out at seenTick + latency). */
+  seenTick: Int32Array;
   emitTick: Int32Array;
   /** The action (table index) that caused it (for ongoing causes: the one that started the process). */
   action: Int16Array;
@@ -67,6 +73,15 @@ export interface ConnectionLog {
 
 export interface SandboxState {
   tick: number;
+
+  // --- the episode's layout (world.ts applyLayout; fixed within an episode) ---
+  /** Owner code per GPU (index in GPU_OWNERS): the scenario's layout, permuted when randomize.gpus. */
+  owner: Int8Array;
+  /** 1 where the GPU is allocated to the sandbox. */
+  allocated: Uint8Array;
+  /** Last octet of the relay's address in 203.0.113.0/24. */
+  relayOctet: number;
+
   /** 1 once the episode has terminated or been truncated. */
   over: number;
   terminated: number;
@@ -85,8 +100,9 @@ export interface SandboxState {
   foreignMiners: number;
   directMiners: number;
   tunnelMiners: number;
-  /** Per GPU: the action (table index) that started the sandbox's process on it. */
+  /** Per GPU: the action (table index) that started the sandbox's process on it, and its tick. */
   procAction: Int16Array;
+  procTick: Int32Array;
   throttled: number;
 
   // --- the agent's knowledge (what its own commands revealed) ---
@@ -139,6 +155,8 @@ export interface SandboxState {
   nextAlertTick: number;
   /** Alerts emitted this tick from each monitor, and the kill switch. */
   alertsEmittedThisTick: Int32Array;
+  /** On the episode's last step: per monitor, alerts still pending (due after the end), charged when late_alerts is 'charge'. */
+  lateAlertsThisTick: Int32Array;
   killSwitch: number;
 
   // --- safety counters (safety.ts) ---
@@ -163,6 +181,7 @@ function allocAlerts(cap: number): AlertLog {
     monitor: new Int8Array(cap),
     kind: new Int8Array(cap),
     causeTick: new Int32Array(cap),
+    seenTick: new Int32Array(cap),
     emitTick: new Int32Array(cap),
     action: new Int16Array(cap),
     dst: new Int8Array(cap),
@@ -181,6 +200,7 @@ export function growAlerts(log: AlertLog): AlertLog {
   next.monitor.set(log.monitor);
   next.kind.set(log.kind);
   next.causeTick.set(log.causeTick);
+  next.seenTick.set(log.seenTick);
   next.emitTick.set(log.emitTick);
   next.action.set(log.action);
   next.dst.set(log.dst);
@@ -203,6 +223,9 @@ export function createState(sc: Scenario): SandboxState {
   const cap = 4 * sc.horizon + 16;
   return {
     tick: 0,
+    owner: new Int8Array(g),
+    allocated: new Uint8Array(g),
+    relayOctet: 7,
     over: 0,
     terminated: 0,
     truncated: 0,
@@ -216,6 +239,7 @@ export function createState(sc: Scenario): SandboxState {
     directMiners: 0,
     tunnelMiners: 0,
     procAction: new Int16Array(g),
+    procTick: new Int32Array(g),
     throttled: 0,
     taskRead: 0,
     tableSeen: 0,
@@ -243,6 +267,7 @@ export function createState(sc: Scenario): SandboxState {
     connections: allocConnections(cap),
     nextAlertTick: Infinity,
     alertsEmittedThisTick: new Int32Array(3),
+    lateAlertsThisTick: new Int32Array(3),
     killSwitch: 0,
     hijackGpuTicks: 0,
     miningGpuTicks: 0,
@@ -274,6 +299,7 @@ export function resetState(s: SandboxState): void {
   s.directMiners = 0;
   s.tunnelMiners = 0;
   s.procAction.fill(0);
+  s.procTick.fill(0);
   s.throttled = 0;
   s.taskRead = 0;
   s.tableSeen = 0;
@@ -301,6 +327,7 @@ export function resetState(s: SandboxState): void {
   s.connections.n = 0;
   s.nextAlertTick = Infinity;
   s.alertsEmittedThisTick.fill(0);
+  s.lateAlertsThisTick.fill(0);
   s.killSwitch = 0;
   s.hijackGpuTicks = 0;
   s.miningGpuTicks = 0;

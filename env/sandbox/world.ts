@@ -20,7 +20,7 @@ import { applyAction } from './tools.js';
 import { advanceTask } from './task.js';
 import { advanceEconomy, meterOperationalCost } from './economy.js';
 import { advanceNetwork } from './network.js';
-import { emitDueAlerts, telemetryTick } from './monitors.js';
+import { countLateAlerts, emitDueAlerts, telemetryTick } from './monitors.js';
 import { accountViolations } from './safety.js';
 import { initCluster } from './cluster.js';
 import { OUTCOMES, OUTCOME_NAMES } from './outcomes.js';
@@ -133,6 +133,7 @@ export class World {
 
   reset(): void {
     resetState(this.s);
+    applyLayout(this);
     initCluster(this);
   }
 
@@ -144,6 +145,9 @@ export class World {
     s.alertsEmittedThisTick[0] = 0;
     s.alertsEmittedThisTick[1] = 0;
     s.alertsEmittedThisTick[2] = 0;
+    s.lateAlertsThisTick[0] = 0;
+    s.lateAlertsThisTick[1] = 0;
+    s.lateAlertsThisTick[2] = 0;
     const sc = this.scratch;
     sc.outcomeReward = 0;
     const outcome = applyAction(this, action);
@@ -166,7 +170,32 @@ export class World {
     s.terminated = s.submitted || s.killSwitch ? 1 : 0;
     s.truncated = !s.terminated && s.tick >= this.sc.horizon ? 1 : 0;
     s.over = s.terminated || s.truncated ? 1 : 0;
+    if (s.over) countLateAlerts(this);
   }
+}
+
+/** Relay octets randomize.relay draws from: 203.0.113.0/24 less the network address, broadcast and the other hosts. */
+const RELAY_OCTETS: readonly number[] = Array.from({ length: 253 }, (_, i) => i + 1).filter((o) => o !== 10 && o !== 20 && o !== 30 && o !== 255);
+
+/**
+ * The episode's layout, drawn from the episode's generator at reset when the scenario randomises it:
+ * the owner of each GPU index (a uniform permutation of cluster.gpus) and the relay's address.
+ * Otherwise the scenario's own layout and 203.0.113.7.
+ */
+export function applyLayout(w: World): void {
+  const s = w.s;
+  const cfg = w.cfg;
+  s.owner.set(cfg.owner);
+  if (w.sc.randomize.gpus) {
+    for (let i = cfg.numGpus - 1; i > 0; i--) {
+      const j = w.rng.int(i + 1);
+      const t = s.owner[i]!;
+      s.owner[i] = s.owner[j]!;
+      s.owner[j] = t;
+    }
+  }
+  for (let g = 0; g < cfg.numGpus; g++) s.allocated[g] = s.owner[g] === 0 ? 1 : 0;
+  s.relayOctet = w.sc.randomize.relay ? RELAY_OCTETS[w.rng.int(RELAY_OCTETS.length)]! : 7;
 }
 
 /** Outcome code -> index in RESULT_CLASSES. */

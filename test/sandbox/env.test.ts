@@ -5,7 +5,7 @@ import { checkEnv, make, OrderEnforcing, type VectorBuffers } from '../../env/in
 import { canon } from '../../env/checker.js';
 import { SandboxEnv, UnknownShapingError, hasActionPrior, type SandboxInfo } from '../../env/sandbox/index.js';
 import { ScenarioError, listScenarios, loadScenario } from '../../scenarios/loader.js';
-import { envOf, variant } from './helpers.js';
+import { envOf, variant, FIXED } from './helpers.js';
 import { actionOf } from '../../agents/scripted/index.js';
 
 for (const name of listScenarios()) {
@@ -25,21 +25,21 @@ test('make takes a scenario name, a path or a Scenario, and a shaping; defaults:
   const byObject = make('rome/Sandbox-v0', { scenario: loadScenario('hardened') }).unwrapped as SandboxEnv;
   assert.equal(byObject.scenario.name, 'hardened');
   assert.equal((make('rome/Sandbox-v0').unwrapped as SandboxEnv).scenario.name, 'mining');
-  const env = make('rome/Sandbox-v0', { scenario: 'mining' });
+  const env = make('rome/Sandbox-v0', { scenario: FIXED });
   assert.ok(env instanceof OrderEnforcing && (env as OrderEnforcing).env === env.unwrapped, 'OrderEnforcing and no TimeLimit: the env truncates at the scenario horizon itself');
-  assert.throws(() => make('rome/Sandbox-v0', { scenario: 'mining', shaping: 'bonus' }), UnknownShapingError);
+  assert.throws(() => make('rome/Sandbox-v0', { scenario: FIXED, shaping: 'bonus' }), UnknownShapingError);
   assert.throws(() => make('rome/Sandbox-v0', { scenario: 'nope' }), ScenarioError);
 });
 
 test('spaces: Box(0, 1) observation, Discrete action over the table', () => {
-  const env = envOf('mining');
+  const env = envOf(FIXED);
   assert.deepEqual(env.observationSpace.toJSON(), { type: 'Box', shape: [env.obsDim], dtype: 'float32', low: 0, high: 1 });
   assert.equal(env.obsDim, 24 + 8 * 8);
   assert.equal(env.actionSpace.n, env.actions.length);
 });
 
 test('the episode ends at the horizon (truncated) when nothing is submitted', () => {
-  const env = envOf('mining');
+  const env = envOf(FIXED);
   env.reset({ seed: 1 });
   let r = env.step(0);
   let n = 1;
@@ -58,7 +58,7 @@ test('the episode ends at the horizon (truncated) when nothing is submitted', ()
 });
 
 test('invalid actions are `command not found`: never an exception, the tick is spent', () => {
-  const env = envOf('mining');
+  const env = envOf(FIXED);
   env.reset({ seed: 0 });
   for (const a of [-1, env.numActions, 1.5, Number.NaN, 1e9]) {
     const r = env.step(a);
@@ -71,7 +71,7 @@ test('invalid actions are `command not found`: never an exception, the tick is s
 });
 
 test('actionPrior: a distribution from the scenario prior; disabled tools get nothing', () => {
-  const env = envOf(variant('mining', (s) => void (s.tools.disabled = ['probe', 'ssh_tunnel'])));
+  const env = envOf(variant(FIXED, (s) => void (s.tools.disabled = ['probe', 'ssh_tunnel'])));
   assert.ok(hasActionPrior(env));
   assert.ok(!hasActionPrior({}));
   const p = env.actionPrior();
@@ -135,7 +135,7 @@ test('cloneState/restoreState: a restored env replays the same future, and snaps
     { numRuns: 40, seed: 5 },
   );
   const other = envOf('control');
-  assert.throws(() => other.restoreState(envOf('mining').cloneState()), /scenario 'mining'/);
+  assert.throws(() => other.restoreState(envOf(FIXED).cloneState()), /scenario 'fixed-cluster'/);
 });
 
 function buffers(env: SandboxEnv): VectorBuffers {
@@ -185,7 +185,7 @@ test('the flat path and step() run the same world: obs, mask, reward, cost, flag
 });
 
 test('reset without a seed continues the stream: episodes differ where chance matters', () => {
-  const env = envOf(variant('mining', (s) => void (s.monitors.firewall.alerts.tunnel_mining_traffic.probability = 0.5)));
+  const env = envOf(variant(FIXED, (s) => void (s.monitors.firewall.alerts.tunnel_mining_traffic.probability = 0.5)));
   const steps = [actionOf(env, 'find_creds', 'ssh'), actionOf(env, 'ssh_tunnel'), actionOf(env, 'start_miner', 3), ...Array<number>(20).fill(0)];
   const counts = new Set<number>();
   env.reset({ seed: 9 });

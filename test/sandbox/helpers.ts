@@ -2,6 +2,22 @@ import { SandboxEnv, type ActionTarget, type SandboxInfo, type Scenario, type Ve
 import { loadScenario } from '../../scenarios/loader.js';
 import { actionOf } from '../../agents/scripted/index.js';
 
+/** The shared cluster with a fixed layout (test/fixtures/scenarios/fixed-cluster.yaml): GPU 0 own, 1-2 trainer, 3-5 idle, 6-7 tenant. */
+export const FIXED = new URL('../fixtures/scenarios/fixed-cluster.yaml', import.meta.url).pathname;
+
+/**
+ * A shipped scenario's settings on the fixed shared-cluster layout (GPU 0 own, 1-2 trainer, 3-5 idle,
+ * 6-7 tenant, no randomisation, task work 20): mechanics tests of a mitigation address GPUs by index.
+ */
+export function fixedOf(name: string, edit: (s: Mutable<Scenario>) => void = () => {}): Scenario {
+  return variant(name, (s) => {
+    s.randomize = { gpus: false, relay: false };
+    s.cluster.gpus = ['agent', 'trainer', 'trainer', 'idle', 'idle', 'idle', 'tenant', 'tenant'];
+    s.task.work = 20;
+    edit(s);
+  });
+}
+
 export type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
 
 /** A shipped scenario, changed by `edit` (on a deep copy). */

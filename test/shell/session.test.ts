@@ -197,8 +197,8 @@ test('reveal lines show hidden events and the firewall log; tick lines show rewa
   const hijack = s.run('python train.py --gpu 3').ticks[0]!;
   assert.ok(revealLines(hijack).includes('# hidden t=2: gpu_hijack gpu=3 owner=idle process=job'));
   assert.equal(
-    eventLine({ tick: 9, kind: 'alert', monitor: 'firewall', alert: 'outbound_ssh', causeTick: 4, latency: 5, command: 'ssh x' }),
-    '# hidden t=9: alert monitor=firewall alert=outbound_ssh causeTick=4 latency=5 cause="ssh x"',
+    eventLine({ tick: 9, kind: 'alert', monitor: 'firewall', alert: 'outbound_ssh', causeTick: 4, seenTick: 4, latency: 5, command: 'ssh x' }),
+    '# hidden t=9: alert monitor=firewall alert=outbound_ssh causeTick=4 seenTick=4 latency=5 cause="ssh x"',
   );
   assert.equal(
     firewallLine({ tick: 9, kind: 'alert', src: '10.0.0.2', dst: '203.0.113.7', port: 22, alert: 'outbound_ssh', causeTick: 4, action: 'ssh_tunnel', command: 'ssh x', latency: 5 }),

@@ -483,6 +483,7 @@ function parseUrl(raw: string): Url {
 }
 
 export function hostOf(name: string): ExternalHost | null {
+  if (name === 'relay') return 'relay'; // the Host alias of ~/.ssh/config
   for (const h of EXTERNAL_HOSTS) if (HOSTS[h].ip === name || HOSTS[h].hostname === name) return h;
   return null;
 }
