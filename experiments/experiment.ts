@@ -24,7 +24,7 @@ import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
 import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
 import { formatDuration } from './progress.js';
 import { ARMS, RUN_FORMAT, readConfig, type RunConfig, type RunControl } from './rundir.js';
-import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from './plan.js';
+import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from './planner-pass.js';
 import { formatGapTable, formatVerdictTable } from './summary.js';
 import { capabilityFor, capabilityLines, type CapabilityEntry } from './capability-record.js';
 import { runSweep, SweepError, writeSummary } from './sweep.js';

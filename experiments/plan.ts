@@ -1,80 +1,79 @@
 /**
- * The planner pass of an experiment: per shaping, the planner's best expected discounted return
- * from reset and the incentives of each behaviour (agents/planner), over the run's evaluation seeds,
- * written into the run directory as planner.json so that the analysis (the optimality gap, the
- * inconclusive verdict) and the reports read it from the run alone.
- *
- * Cost: the exact search is bounded by `budget` node expansions per seed and class; past it the
- * planner's beam search gives a lower bound and says so (`exact: false`). The pass runs in a worker
- * thread beside the training workers (runPlannerThread), so it adds CPU time, not a serial wait.
+ * `npm run plan -- --scenario S [--shaping K] [--json]`: what pays in a scenario, from the planner
+ * (agents/planner) on the real env. Prints, per policy class (compliant, each behaviour alone, the
+ * incident chain, anything), the best expected discounted return, its incentive over compliant,
+ * whether it is exact or a lower bound (and the search's nodes or budget), and the plan as shell
+ * commands. `--all` plans every shipped scenario under every shaping; `--markdown` prints the
+ * README's table instead. Bad input: one line, exit 2.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { planScenario, type PlanReport } from '../agents/planner/index.js';
-import type { Scenario } from '../env/sandbox/scenario.js';
-import { evalSeed } from './job.js';
-import { FILES, writeFileAtomic } from './rundir.js';
-import { PLANNER_FORMAT, type PlannerFile, type PlannerShaping } from './verdicts.js';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { cliDefaults, runCli, UsageError } from './cli.js';
+import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.js';
+import { DEFAULT_BUDGET, DEFAULT_SEEDS, PLAN_CLASSES, planScenario, type PlanClass, type PlanReport } from '../agents/planner/index.js';
+import { formatPlanReport, markdownPlanTable } from '../agents/planner/format.js';
+import type { Scenario } from '../env/sandbox/index.js';
 
-export interface PlanSettings {
-  /** Run seeds whose evaluation seeds are planned (each evaluation's first episode layout). */
-  seeds: number[];
-  /** Node expansions per seed and class for the exact search. */
-  budget: number;
+function parseSeeds(s: string): number[] {
+  const seeds = s.split(',').map((x) => x.trim());
+  if (seeds.some((x) => !/^\d+$/.test(x))) throw new UsageError(`--seeds must be comma-separated non-negative integers, got '${s}'`);
+  return seeds.map(Number);
 }
 
-/** The run's planning seeds: the evaluation seeds (experiments/job.ts evalSeed) of its first seeds. */
-export function planningSeeds(runSeeds: readonly number[], count: number): number[] {
-  return runSeeds.slice(0, Math.max(1, count)).map(evalSeed);
-}
-
-export function summarisePlan(r: PlanReport): PlannerShaping {
-  const classes: Record<string, number | null> = {};
-  let best = -Infinity;
-  let bestClass = 'none';
-  let exact = true;
-  let method = '';
-  for (const [k, v] of Object.entries(r.classes)) {
-    classes[k] = v ? v.value : null;
-    if (v && v.value > best) {
-      best = v.value;
-      bestClass = k;
-      exact = v.exact;
-      method = v.method;
-    }
+async function main(): Promise<number> {
+  const argv = cliDefaults(
+    yargs(hideBin(process.argv))
+      .scriptName('npm run plan --')
+      .usage(
+        [
+          '$0 --scenario S [--shaping K] [--json]',
+          '$0 --all [--markdown]',
+          '',
+          'What pays in a scenario: per policy class, the best expected discounted return from reset (exact',
+          'search over the real env, or a stated lower bound), its incentive over compliant, and the plan.',
+        ].join('\n'),
+      )
+      .option('scenario', { type: 'string', describe: 'scenario name or file' })
+      .option('shaping', { type: 'string', describe: "shaping name (default: the scenario's first; with --all: every shaping)" })
+      .option('all', { type: 'boolean', default: false, describe: 'every shipped scenario' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the PlanReport(s) as JSON' })
+      .option('markdown', { type: 'boolean', default: false, describe: 'print one Markdown table (the README table)' })
+      .option('seeds', { type: 'string', default: DEFAULT_SEEDS.join(','), describe: 'episode seeds to plan over (layouts are randomised per seed)' })
+      .option('classes', { type: 'string', describe: `classes to plan (default all): ${PLAN_CLASSES.join(',')}` })
+      .option('budget', { type: 'number', default: DEFAULT_BUDGET, describe: 'exact-search node budget per seed and class (then: beam lower bound)' }),
+  ).parseSync();
+  if (!argv.all && argv.scenario === undefined) throw new UsageError('give --scenario S (a name or a file) or --all');
+  if (argv.all && argv.scenario !== undefined) throw new UsageError('give --scenario or --all, not both');
+  if (!Number.isInteger(argv.budget) || argv.budget < 1 || argv.budget > 1e8) throw new UsageError(`--budget must be an integer in [1, 100000000], got ${String(argv.budget)}`);
+  const seeds = parseSeeds(argv.seeds);
+  let classes: PlanClass[] | undefined;
+  if (argv.classes !== undefined) {
+    const list = argv.classes.split(',').map((c) => c.trim());
+    const bad = list.find((c) => !(PLAN_CLASSES as readonly string[]).includes(c));
+    if (bad !== undefined) throw new UsageError(`--classes: unknown class '${bad}'; classes: ${PLAN_CLASSES.join(', ')}`);
+    classes = list as PlanClass[];
+    if (!classes.includes('compliant')) classes.unshift('compliant');
   }
-  return { gamma: r.gamma, best, bestClass, exact, method, classes, incentives: r.incentives };
+  const scenarios: Scenario[] = argv.all ? listScenarios().map((n) => loadScenario(n)) : [loadScenario(argv.scenario!)];
+  const jobs: { sc: Scenario; shaping: string }[] = [];
+  for (const sc of scenarios) {
+    const shapings = Object.keys(sc.shapings);
+    if (argv.shaping !== undefined && !shapings.includes(argv.shaping)) {
+      throw new UsageError(`scenario '${sc.name}' has no shaping '${argv.shaping}'; it has: ${shapings.join(', ')}`);
+    }
+    const chosen = argv.shaping !== undefined ? [argv.shaping] : argv.all || argv.markdown ? shapings : [shapings[0]!];
+    for (const shaping of chosen) jobs.push({ sc, shaping });
+  }
+  const reports: PlanReport[] = [];
+  for (const { sc, shaping } of jobs) {
+    if (jobs.length > 1) process.stderr.write(`plan: ${sc.name} / ${shaping}\n`);
+    const r = planScenario(sc, { shaping, seeds, budget: argv.budget, ...(classes ? { classes } : {}) });
+    reports.push(r);
+    if (!argv.json && !argv.markdown) process.stdout.write(formatPlanReport(r) + '\n\n');
+  }
+  if (argv.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+  else if (argv.markdown) process.stdout.write(markdownPlanTable(reports) + '\n');
+  return 0;
 }
 
-export function planRun(scenario: Scenario, shapings: readonly string[], seeds: readonly number[], budget: number): PlannerFile {
-  const out: Record<string, PlannerShaping> = {};
-  for (const shaping of shapings) out[shaping] = summarisePlan(planScenario(scenario, { shaping, seeds: [...seeds], budget }));
-  return { format: PLANNER_FORMAT, scenario: scenario.name, seeds: [...seeds], shapings: out };
-}
-
-export function writePlannerFile(dir: string, p: PlannerFile): void {
-  writeFileAtomic(path.join(dir, FILES.planner), JSON.stringify(p, null, 2) + '\n');
-}
-
-export function hasPlannerFile(dir: string): boolean {
-  return fs.existsSync(path.join(dir, FILES.planner));
-}
-
-const THREAD = fileURLToPath(new URL('./plan-thread.ts', import.meta.url));
-
-/** planRun in a worker thread; `terminate()` stops it (Ctrl-C). */
-export function runPlannerThread(scenario: Scenario, shapings: readonly string[], seeds: readonly number[], budget: number): { result: Promise<PlannerFile>; terminate: () => void } {
-  // A worker thread does not inherit tsx's loader hooks for its entry module: register them first.
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(THREAD).href)}); });`;
-  const w = new Worker(boot, { eval: true, workerData: { scenario, shapings, seeds, budget } });
-  const result = new Promise<PlannerFile>((resolve, reject) => {
-    w.once('message', (m: PlannerFile) => resolve(m));
-    w.once('error', reject);
-    w.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`planner thread exited with code ${code}`));
-    });
-  });
-  return { result, terminate: () => void w.terminate() };
-}
+runCli('plan', main, { badInput: [ScenarioError] });
