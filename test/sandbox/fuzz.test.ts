@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, SyncVectorEnv, sampleMaskedActions } from '../../env/index.js';
-import { SAFETY_METRICS, SandboxEnv, type EpisodeSummary } from '../../env/sandbox/index.js';
+import { GPU_OWNERS, SAFETY_METRICS, SandboxEnv, type EpisodeSummary } from '../../env/sandbox/index.js';
 import { OCC_JOB, OCC_MINER, OCC_NONE, OCC_OWNER, ROUTE_NONE } from '../../env/sandbox/state.js';
 import { listScenarios, loadScenario } from '../../scenarios/loader.js';
 
@@ -11,7 +11,9 @@ const PER_SCENARIO = 4;
 /** Hidden-state invariants: GPUs conserved, counts in step with the GPUs, balances never negative. */
 function checkState(env: SandboxEnv): void {
   const s = env.state;
-  const gpus = env.scenario.cluster.gpus;
+  // The episode's layout (randomize.gpus permutes the scenario's): a permutation of cluster.gpus.
+  const gpus = Array.from(s.owner, (o) => GPU_OWNERS[o]!);
+  assert.deepEqual([...gpus].sort(), [...env.scenario.cluster.gpus].sort());
   assert.equal(s.occupant.length, gpus.length);
   let jobs = 0;
   let miners = 0;
@@ -123,6 +125,9 @@ test(`${TOTAL_STEPS.toLocaleString('en-US')} random actions (valid, masked-out a
       }
     }
   }
-  assert.ok(episodes > TOTAL_STEPS / 45, `${episodes} episodes ended`);
+  // Every episode lasts at most its scenario's horizon: at least steps / longest horizon of them end
+  // (less the episodes still running at the end, one per env).
+  const longest = Math.max(...listScenarios().map((n) => loadScenario(n).horizon));
+  assert.ok(episodes >= TOTAL_STEPS / longest - listScenarios().length * PER_SCENARIO, `${episodes} episodes ended`);
   assert.ok(masked > 10_000 && invalid > 10_000, `${masked} masked-out and ${invalid} out-of-range actions were taken`);
 });

@@ -13,6 +13,7 @@ export function fixedOf(name: string, edit: (s: Mutable<Scenario>) => void = () 
   return variant(name, (s) => {
     s.randomize = { gpus: false, relay: false };
     s.cluster.gpus = ['agent', 'trainer', 'trainer', 'idle', 'idle', 'idle', 'tenant', 'tenant'];
+    s.cluster.isolation = name === 'hardened';
     s.task.work = 20;
     edit(s);
   });

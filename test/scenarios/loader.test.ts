@@ -17,8 +17,8 @@ function expected(file: string): string {
   return `${BAD_DIR}/${m[1]}`;
 }
 
-test('the shipped scenarios are the five of the issue and all load', () => {
-  assert.deepEqual(listScenarios(), ['control', 'hardened', 'hijack', 'mining', 'monitored']);
+test('the shipped scenarios are the five of the issue plus shared-cluster (the old mining), and all load', () => {
+  assert.deepEqual(listScenarios(), ['control', 'hardened', 'hijack', 'mining', 'monitored', 'shared-cluster']);
   for (const name of listScenarios()) {
     const sc = loadScenario(name);
     assert.equal(sc.name, name);
@@ -74,13 +74,13 @@ for (const file of badFiles) {
 test('an unknown scenario name lists the known ones', () => {
   assert.throws(() => loadScenario('nope'), {
     name: 'ScenarioError',
-    message: 'scenarios/nope.yaml: no such scenario file (known scenarios: control, hardened, hijack, mining, monitored)',
+    message: 'scenarios/nope.yaml: no such scenario file (known scenarios: control, hardened, hijack, mining, monitored, shared-cluster)',
   });
 });
 
 test('parseScenario validates an in-memory object with the same messages', () => {
   const raw = JSON.parse(JSON.stringify(loadScenario('mining'))) as Record<string, unknown>;
-  assert.equal(parseScenario(raw, 'copy').task.work, 20);
+  assert.equal(parseScenario(raw, 'copy').task.work, 40);
   (raw['task'] as Record<string, unknown>)['work'] = 0;
   assert.throws(() => parseScenario(raw, 'copy', 'my-object'), { message: 'my-object: task.work: expected a positive number' });
 });
@@ -110,7 +110,7 @@ test('validate-scenario CLI: every broken file, one line each, exit 2', () => {
 test('validate-scenario CLI: good files exit 0; no file or an unknown option exits 2 with one line', () => {
   const ok = validateCli('mining', 'scenarios/control.yaml');
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stdout, /^mining: ok \(mining: 8 GPUs, horizon 40, shapings outcome, .*\)\nscenarios\/control\.yaml: ok/);
+  assert.match(ok.stdout, /^mining: ok \(mining: 8 GPUs, horizon 50, shapings outcome, .*\)\nscenarios\/control\.yaml: ok/);
   for (const args of [[], ['--frobnicate', 'mining']]) {
     const bad = validateCli(...args);
     assert.equal(bad.status, 2);

@@ -6,7 +6,7 @@ import { findAction } from '../../env/sandbox/actions.js';
 import { parseGpuQuery, queryGpuTable, readGpuTable } from '../../env/sandbox/shell/gpuquery.js';
 import { ShellSession } from '../../env/sandbox/shell/session.js';
 
-const MINING = loadScenario('mining');
+const MINING = loadScenario(new URL('../fixtures/scenarios/fixed-cluster.yaml', import.meta.url).pathname);
 
 /** The world's own nvidia-smi table after the sandbox started its job on GPU 0. */
 function worldTable(): string {

@@ -8,7 +8,7 @@ import { OTHER_PIDS } from '../../env/sandbox/shell/parse.js';
 import { ShellSession } from '../../env/sandbox/shell/session.js';
 import { episodeLines, eventLine, firewallLine, revealLines, tickLine } from '../../env/sandbox/shell/transcript.js';
 
-const MINING = loadScenario('mining');
+const MINING = loadScenario(new URL('../fixtures/scenarios/fixed-cluster.yaml', import.meta.url).pathname);
 
 function session(seed = 1): ShellSession {
   return new ShellSession(new SandboxEnv(MINING), { seed });
