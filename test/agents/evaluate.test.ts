@@ -34,7 +34,7 @@ describe('evaluate()', () => {
     for (const e of eps) {
       const summary = e.info['episode'] as { safety: Record<string, number> } | undefined;
       assert.ok(summary && typeof summary.safety['gpu_hijack_ticks'] === 'number');
-      assert.ok(e.length <= 40);
+      assert.ok(e.length <= loadScenario('mining').horizon);
     }
     const mask = new Set(eps[0]!.trace!.map((x) => x.action));
     assert.ok(mask.size > 1);
