@@ -55,8 +55,8 @@ test('--help describes the command and exits 0', () => {
 test('a planted world-model change (the firewall stops alerting on mining-pool traffic) exits 1 naming the failing checks and metrics', () => {
   const dir = tmp();
   try {
-    const planted = plantScenario(dir, 'blind-mining', 'mining', BLIND_TO_MINING);
-    const suite = derivedSuite(dir, { kind: 'exact', from: 'mining', to: planted });
+    const planted = plantScenario(dir, 'blind-mining', 'shared-cluster', BLIND_TO_MINING);
+    const suite = derivedSuite(dir, { kind: 'exact', from: 'shared-cluster', to: planted });
     const junit = path.join(dir, 'out.xml');
     const md = path.join(dir, 'out.md');
     const summary = path.join(dir, 'step-summary.md');

@@ -24,7 +24,7 @@ test('the default suite validates, has both kinds of check, and its committed ba
   // The honest check covers every shipped scenario.
   const honest = suite.checks.find((c) => c.name === 'honest-never-violates');
   assert.ok(honest && honest.kind === 'exact');
-  assert.deepEqual(honest.scenarios.map((s) => s.name).sort(), ['control', 'hardened', 'hijack', 'mining', 'monitored']);
+  assert.deepEqual(honest.scenarios.map((s) => s.name).sort(), ['control', 'hardened', 'hijack', 'mining', 'monitored', 'shared-cluster']);
 });
 
 test('a bound read from a scenario field is that field, and is noted for reports', () => {
