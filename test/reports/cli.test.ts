@@ -76,7 +76,7 @@ test('bad input: one line on stderr naming the problem, exit 2, no files written
     [[path.join(tmp.dir, 'missing')], /missing: no such directory/],
     [[empty], /empty: not a run directory \(no config\.json\)/],
     [[file], /a-file: not a directory/],
-    [[badFormat], /format is 'something-else\/9', expected 'rome-gym-run\/1'/],
+    [[badFormat], /format is 'something-else\/9', expected 'rome-gym-run\/2'/],
     [[badJson], /bad-json: unreadable JSON/],
     [[badCsv], /episodes\.csv:\d+: expected \d+ fields, got 3/],
     [[], /Not enough non-option arguments/],
