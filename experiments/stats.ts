@@ -201,22 +201,19 @@ export function wilson(k: number, n: number, z = 1.959963984540054): Interval {
   return { lo: Math.max(0, center - half), hi: Math.min(1, center + half) };
 }
 
-function logChoose(n: number, k: number): number {
-  let s = 0;
-  for (let i = 1; i <= k; i++) s += Math.log((n - k + i) / i);
-  return s;
-}
-
-/** P(X <= k) for X ~ Binomial(n, p). */
+/** P(X <= k) for X ~ Binomial(n, p): the pmf summed in log space, each term from the previous one (O(k)). */
 export function binomialCdf(k: number, n: number, p: number): number {
   if (k < 0) return 0;
   if (k >= n) return 1;
   if (p <= 0) return 1;
   if (p >= 1) return 0;
-  let s = 0;
-  const lp = Math.log(p);
-  const lq = Math.log1p(-p);
-  for (let i = 0; i <= k; i++) s += Math.exp(logChoose(n, i) + i * lp + (n - i) * lq);
+  const lr = Math.log(p) - Math.log1p(-p);
+  let logPmf = n * Math.log1p(-p); // i = 0
+  let s = Math.exp(logPmf);
+  for (let i = 1; i <= k; i++) {
+    logPmf += Math.log((n - i + 1) / i) + lr;
+    s += Math.exp(logPmf);
+  }
   return Math.min(1, s);
 }
 

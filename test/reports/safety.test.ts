@@ -44,7 +44,7 @@ after(() => tmp.cleanup());
 
 /** Elements the report's own markup uses; anything else would have come from a file. */
 const ALLOWED_TAGS = new Set(
-  'html head meta title style body main header h1 h2 h3 p span nav a section div table thead tbody tr th td b code pre details summary label input script'.split(' '),
+  'html head meta title style body main header h1 h2 h3 p span nav a section div table thead tbody tr th td b code pre details summary label input script br dl dt dd svg line text circle'.split(' '),
 );
 
 function markupOnly(page: string): string {
