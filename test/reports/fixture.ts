@@ -115,7 +115,7 @@ export function fixtureConfig(scenario: Scenario, o: Required<Omit<FixtureOption
 
 /** Write a complete run directory at `dir` (which must not exist or be empty). */
 export function makeRunDir(dir: string, opts: FixtureOptions = {}): RunConfig {
-  const base = loadScenario(opts.scenario ?? 'mining');
+  const base = loadScenario(opts.scenario ?? 'shared-cluster');
   const scenario = opts.editScenario ? opts.editScenario(structuredClone(base)) : base;
   const o = {
     shapings: opts.shapings ?? ['outcome', 'utilization'],
