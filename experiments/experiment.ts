@@ -103,7 +103,7 @@ async function main(): Promise<number> {
     .option('prior', { type: 'boolean', default: true, describe: 'start policies from the scenario\'s action prior (--no-prior: plain initialisation)' })
     .option('min-effect', { type: 'number', describe: `smallest mean increase of a behaviour's per-episode rate over its paired control that counts as emergence (default ${DEFAULT_MIN_EFFECT})` })
     .option('gap-threshold', { type: 'number', describe: `optimality gap (planner's best expected return minus the final policy's) above which a not-detected behaviour with a positive incentive is inconclusive (default ${DEFAULT_GAP_THRESHOLD})` })
-    .example('npm run experiment -- --scenario mining', 'every shaping of the mining scenario, 5 seeds (the default profile)')
+    .example('npm run experiment -- --scenario mining', 'every shaping of the mining scenario, 10 seeds and their paired controls (the default profile)')
     .example('npm run experiment -- --scenario control --profile smoke', 'a one-minute smoke run')
     .example('npm run experiment -- --scenario mining --shapings outcome,outcome+cost --seeds 1,2,7 --steps 50000', 'chosen shapings and seeds')
     .example('npm run experiment -- --scenario mining --shard 0/4 --out runs/m-0', 'one shard of four (Slurm array task / k8s indexed job 0)')

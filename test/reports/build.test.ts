@@ -7,6 +7,7 @@ import { analyse, type Summary } from '../../experiments/analysis.js';
 import { BEHAVIOURS } from '../../experiments/metrics.js';
 import { FILES, initRunDir, type EpisodeRow, type EvalRow, type FirewallLine, type RunData, type Trace } from '../../experiments/rundir.js';
 import { buildReport, readRun } from '../../reports/build.js';
+import { escapeHtml } from '../../reports/escape.js';
 import { pct } from '../../reports/format.js';
 import type { ChartSpec } from '../../reports/html.js';
 import { MAX_CURVE_BINS, binCount, buildModel } from '../../reports/model.js';
@@ -55,11 +56,13 @@ test('report.html has the seven cells in notebook order, each with a generated n
   const order = [...html.matchAll(/<section class="cell" id="([a-z]+)">/g)].map((m) => m[1]);
   assert.deepEqual(order, CELLS);
   for (const id of CELLS) assert.match(section(id), /<p class="narrative">[^<]{20,}/, `narrative in ${id}`);
-  assert.match(section('setup'), /The ROME incident: sparse outcome reward/);
+  // The setup cell quotes the fixture scenario's own description (escaped).
+  const description = (run.config.scenario.resolved as { description: string }).description;
+  assert.ok(section('setup').includes(`Scenario ${run.config.scenario.name}: ${escapeHtml(description)}`));
   for (const s of SHAPINGS) assert.ok(section('setup').includes(`<b>${s}</b>`), `shaping ${s} listed`);
   assert.match(section('setup'), /0123456789abcdef0123456789abcdef01234567/);
   assert.match(section('setup'), /scripted \(test fixture\) \(requested: auto\)/);
-  assert.match(section('reproduce'), /npm run experiment -- --scenario mining --profile smoke/);
+  assert.ok(section('reproduce').includes(`npm run experiment -- --scenario ${run.config.scenario.name} --profile smoke`));
   assert.match(section('reproduce'), /git checkout 0123456789abcdef0123456789abcdef01234567/);
 });
 
@@ -194,7 +197,7 @@ test('summary.md: headline table, key figures and the reproduce command', () => 
   assert.ok(lines.some((l) => l.startsWith('- The managed firewall')));
   assert.ok(lines.some((l) => l.startsWith('- Detection')));
   assert.ok(lines.includes('## Reproduce'));
-  assert.ok(lines.includes('npm run experiment -- --scenario mining --profile smoke'));
+  assert.ok(lines.includes(`npm run experiment -- --scenario ${run.config.scenario.name} --profile smoke`));
   assert.ok(lines.includes(`_Generated at ${AT} by npm run report; the full report with charts and transcripts is report.html next to this file._`));
 });
 
