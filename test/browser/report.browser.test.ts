@@ -1,5 +1,5 @@
 /**
- * `npm run test:browser`: the report of a real smoke run, opened in Debian's Chromium (driven by
+ * `npm run test:browser`: the report of a real smoke run (on shared-cluster, where grabbing transcripts occur within a smoke budget), opened in Debian's Chromium (driven by
  * playwright-core; no browser is ever downloaded). Asserts no console errors, no network requests
  * beyond the file itself, every chart canvas drawn (coloured pixels read back), the seed pickers
  * redraw the charts, and that a run directory carrying script payloads executes nothing. Writes
@@ -51,8 +51,8 @@ if (!fs.existsSync(CHROMIUM)) {
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'report-browser-'));
-    runDir = process.env.REPORT_RUN_DIR ?? path.join(tmp, 'mining-smoke');
-    if (process.env.REPORT_RUN_DIR === undefined) npm(['run', '--silent', 'experiment', '--', '--scenario', 'mining', '--profile', 'smoke', '--out', runDir]);
+    runDir = process.env.REPORT_RUN_DIR ?? path.join(tmp, 'shared-cluster-smoke');
+    if (process.env.REPORT_RUN_DIR === undefined) npm(['run', '--silent', 'experiment', '--', '--scenario', 'shared-cluster', '--profile', 'smoke', '--out', runDir]);
     npm(['run', '--silent', 'report', '--', runDir, '--out', OUT]);
     const { chromium } = (await import('playwright-core')) as Playwright;
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-chromium-'));
@@ -171,7 +171,8 @@ if (!fs.existsSync(CHROMIUM)) {
     npm(['run', '--silent', 'report', '--', dir, '--out', out]);
     const o = await open(path.join(out, 'report.html'));
     assert.equal(await o.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
-    assert.equal(await o.page.locator('img, iframe, svg, object, embed').count(), 0);
+    // The report draws its own per-seed dot plots as inline svg.dots (reports/html.ts); nothing else embeds.
+    assert.equal(await o.page.locator('img, iframe, object, embed, svg:not(.dots), svg.dots foreignObject, svg.dots script').count(), 0);
     const text = await o.page.evaluate(() => document.body.innerText);
     for (const p of [PAYLOADS.script, PAYLOADS.img]) assert.ok(text.includes(p), `shown as text: ${p}`);
     await o.page.locator('#transcripts details.transcript').first().evaluate((d) => ((d as HTMLDetailsElement).open = true));
