@@ -12,7 +12,9 @@
  *    one-machine run; report.html builds from the merged directory.
  * 3. One task killed with `kill -9` of its job step after its first job was committed, then
  *    requeued: it resumes its own run directory (the committed journal lines and config.json are
- *    untouched, nothing is run twice) and the merge is still byte-identical. The same for a task
+ *    untouched, nothing is run twice) and the merge is still byte-identical; before the requeue its
+ *    lock is replaced by one naming another host (a kill on another node), which the requeued
+ *    attempt must clear. The same for a task
  *    requeued while running (preemption), with the afterok merge submitted up front.
  * 4. Self-test: the same check fails on scratch copies of the script with planted defects (the shard
  *    index off by one; the shard count off by one, which loses jobs silently).
@@ -292,6 +294,9 @@ describe(`the shipped ${SCRIPT} on a one-node Slurm (${SCENARIO}: ${SHAPINGS.joi
       if (mode === 'kill -9') {
         const [killed] = await slurm.waitEnded([task.jobId], 60_000);
         assert.notEqual(killed!.state, 'COMPLETED', 'the killed task must not have ended as completed');
+        // As if the killed attempt had run on another node: its lock names a host whose pids this
+        // node cannot check, which experiments/lock.ts refuses. The requeued attempt must clear it.
+        fs.writeFileSync(path.join(shardDir, '.lock'), JSON.stringify({ pid: 1, host: 'node-that-died', started: new Date().toISOString(), command: 'experiment.ts --shard' }) + '\n');
         slurm.cmd('scontrol', ['requeue', task.jobId]);
       }
       // A requeued job waits about two minutes for its begin time; make it eligible now (once it is pending again).
@@ -311,7 +316,9 @@ describe(`the shipped ${SCRIPT} on a one-node Slurm (${SCENARIO}: ${SHAPINGS.joi
       log(`  attempts of ${taskLabel(again)} (jobcomp log): ${attempts.join(', ')}`);
       assert.ok(attempts.length >= 2 && attempts.at(-1) === 'COMPLETED 0:0', `attempts of the interrupted task: ${attempts.join(', ')}`);
       // It resumed its own directory: the same config.json, the committed jobs kept, nothing twice.
-      assert.match(fs.readFileSync(path.join(submitDir, 'runs', `slurm-${jid}_${k}.out`), 'utf8'), new RegExp(`resuming runs/${SCENARIO}-${jid}-shard-${k} `));
+      const taskOut = fs.readFileSync(path.join(submitDir, 'runs', `slurm-${jid}_${k}.out`), 'utf8');
+      assert.match(taskOut, new RegExp(`resuming runs/${SCENARIO}-${jid}-shard-${k} `));
+      if (mode === 'kill -9') assert.match(taskOut, /removing the previous attempt's lock: .*node-that-died/, 'the requeued attempt cleared the lock left on another host');
       assert.ok(fs.readFileSync(path.join(shardDir, 'config.json')).equals(configAtKill), 'config.json was rewritten: the task did not resume its directory');
       const expected = expectedShardKeys(jid, k);
       assert.ok(committedAtKill.length < expected.length, `the task had committed all ${expected.length} of its journal entries when it was interrupted: not mid-run (make the jobs longer)`);
