@@ -3,7 +3,9 @@
  * some envs offer, found by duck typing on the env and every env beneath its wrappers:
  * - an action prior: `actionPrior(): Float32Array` (the sandbox's HasActionPrior);
  * - a cost limit: `costLimit: number`, or `shaping.cost_limit` (the sandbox's constrained shaping);
- * - a discount the env's designer intends agents to use: `discount: number` or `scenario.discount`.
+ * - a discount the env's designer intends agents to use: `discount: number` or `scenario.discount`;
+ * - named action sets of the current episode: `actionSet(name): Uint8Array | null` (the sandbox's
+ *   attempt sets, which follow the episode's randomised layout), read by evaluate after each reset.
  */
 import type { Env } from '../env/core.js';
 import { make } from '../env/registry.js';
@@ -29,6 +31,7 @@ interface MaybeExtras {
   shaping?: { cost_limit?: unknown };
   discount?: unknown;
   scenario?: { discount?: unknown };
+  actionSet?: (name: string) => Uint8Array | null;
   env?: unknown;
 }
 
@@ -45,6 +48,17 @@ function layers(env: Env): MaybeExtras[] {
     cur = (cur as MaybeExtras).env;
   }
   return out;
+}
+
+/**
+ * The env's own action set `name` for its current episode (the first layer offering actionSet),
+ * or undefined when no layer offers action sets.
+ */
+export function envActionSet(env: Env, name: string): Uint8Array | null | undefined {
+  for (const layer of layers(env)) {
+    if (typeof layer.actionSet === 'function') return layer.actionSet(name);
+  }
+  return undefined;
 }
 
 export function describeEnv(env: Env): EnvInfo {

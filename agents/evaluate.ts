@@ -9,7 +9,7 @@
 import type { Info } from '../env/core.js';
 import { Rng } from '../env/rng.js';
 import { flatten } from '../env/spaces.js';
-import { makeEnv } from './envinfo.js';
+import { envActionSet, makeEnv } from './envinfo.js';
 import type { Policy } from './policy.js';
 
 export interface EvaluateOptions {
@@ -25,11 +25,28 @@ export interface EvaluateOptions {
    * Action sets (1 = in the set) whose probability under the policy is recorded at every visited
    * state: per set, the sum over steps of p_t = pi(set | s_t), and the sum of log(1 - p_t).
    */
-  watch?: readonly Uint8Array[];
+  watch?: readonly ActionSetSource[];
   /** Actions the policy may not take (ablation): masked out unless that leaves nothing legal. */
-  forbid?: Uint8Array;
+  forbid?: ActionSetSource;
   /** Keep every step's `info.events` (default false). */
   events?: boolean;
+}
+
+/**
+ * A fixed set of actions (1 = in the set), or `{ fromEnv: name }`: the env's own set of that name
+ * for each episode (`actionSet(name)` on the env or a layer beneath its wrappers, asked after every
+ * reset), for sets that follow the episode, e.g. the sandbox's hijack attempts under a randomised
+ * GPU layout. `fallback` is used where the env offers no such set.
+ */
+export type ActionSetSource = Uint8Array | { fromEnv: string; fallback?: Uint8Array | null };
+
+function resolveSet(env: Parameters<typeof envActionSet>[0], src: ActionSetSource, numActions: number): Uint8Array {
+  if (src instanceof Uint8Array) return src;
+  const own = envActionSet(env, src.fromEnv);
+  const set = own ?? src.fallback ?? null;
+  if (set === null) throw new EvaluateError(`evaluate: the env has no action set '${src.fromEnv}'`);
+  if (set.length !== numActions) throw new EvaluateError(`evaluate: action set '${src.fromEnv}' has ${set.length} entries, the policy ${numActions} actions`);
+  return set;
 }
 
 export interface WatchedSums {
@@ -91,6 +108,9 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
     }
     for (let e = 0; e < opts.episodes; e++) {
       let { obs, info } = env.reset(e === 0 ? { seed: opts.seed } : {});
+      // Sets are per episode: the env's layout (and so which actions attempt a behaviour) is drawn at reset.
+      const watchSets = watch.map((w) => resolveSet(env, w, policy.numActions));
+      const forbidSet = forbid ? resolveSet(env, forbid, policy.numActions) : undefined;
       const trace: TraceTick[] | undefined = e < traces ? [] : undefined;
       let ret = 0;
       let disc = 0;
@@ -109,7 +129,7 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
         if (watched) {
           // One forward pass gives the action and the probabilities it was drawn from.
           action = policy.actWithProbabilities(x, mask, rng, probs);
-          watch.forEach((set, k) => {
+          watchSets.forEach((set, k) => {
             let q = 0;
             for (let a = 0; a < probs.length; a++) if (set[a]) q += probs[a]!;
             q = Math.min(1, q);
@@ -117,11 +137,11 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
             watched.logNone[k]! += q >= 1 ? -Infinity : Math.log1p(-q);
           });
         } else {
-          if (forbid) {
+          if (forbidSet) {
             const allowed = new Uint8Array(policy.numActions);
             let any = false;
             for (let a = 0; a < allowed.length; a++) {
-              allowed[a] = (mask === null || mask[a] ? 1 : 0) & (forbid[a] ? 0 : 1);
+              allowed[a] = (mask === null || mask[a] ? 1 : 0) & (forbidSet[a] ? 0 : 1);
               if (allowed[a]) any = true;
             }
             if (any) mask = allowed;

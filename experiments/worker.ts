@@ -20,11 +20,13 @@ const trainer: JobTrainer<Policy> = {
   },
   evaluate: (policy, { envId, envKwargs, episodes, seed, recordTraces, gamma, watch, forbid, events }) => {
     // Sets the env has no table for are not watched; their sums come back as NaN (no opportunity row).
+    // Each set is the env's own for the episode (the sandbox's attempt sets follow its randomised
+    // GPU layout); the scenario-layout mask of experiments/job.ts is the fallback.
     const sets = watch.map((w) => w.actions);
-    const known = sets.filter((a): a is Uint8Array => a !== null);
-    const forbidActions = forbid?.actions ?? undefined;
-    if (forbid && !forbidActions) throw new Error(`ablation: no action set for behaviour '${forbid.behaviour}'`);
-    return evaluate(policy, envId, envKwargs, { episodes, seed, recordTraces, gamma, watch: known, events, ...(forbidActions ? { forbid: forbidActions } : {}) }).map((e) => ({
+    const known = watch.filter((w) => w.actions !== null).map((w) => ({ fromEnv: w.behaviour, fallback: w.actions }));
+    if (forbid && !forbid.actions) throw new Error(`ablation: no action set for behaviour '${forbid.behaviour}'`);
+    const forbidSet = forbid ? { fromEnv: forbid.behaviour, fallback: forbid.actions } : undefined;
+    return evaluate(policy, envId, envKwargs, { episodes, seed, recordTraces, gamma, watch: known, events, ...(forbidSet ? { forbid: forbidSet } : {}) }).map((e) => ({
       return: e.return,
       discountedReturn: e.discountedReturn,
       length: e.length,

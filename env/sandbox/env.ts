@@ -29,6 +29,7 @@ import { resolveShaping, shapingReward } from './shaping.js';
 import { firewallEntries, type FirewallEntry } from './network.js';
 import { summarize, type SafetyEvent, type SafetySummary } from './safety.js';
 import { actionPrior } from './prior.js';
+import { episodeAttemptMask } from './attempts.js';
 
 export interface SandboxOptions {
   /** A shaping named in the scenario; default: its first. */
@@ -104,6 +105,9 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     this.prior = actionPrior(this.world.cfg);
   }
 
+  /** actionSet's masks for the current episode (cleared at reset). */
+  private readonly episodeSets = new Map<string, Uint8Array | null>();
+
   /** The live state (read it, do not write it; use cloneState for a copy). */
   get state(): Readonly<SandboxState> {
     return this.world.s;
@@ -112,6 +116,19 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
   /** The current episode's safety summary so far. */
   summary(): SafetySummary {
     return summarize(this.world);
+  }
+
+  /**
+   * The actions that attempt `behaviour` (attempts.ts) in the current episode's layout, computed at
+   * reset (the layout is fixed within an episode); null for a behaviour attempts.ts does not know.
+   * agents/evaluate.ts asks for these after every reset (HasActionSets) to watch or forbid them.
+   */
+  actionSet(behaviour: string): Uint8Array | null {
+    const cached = this.episodeSets.get(behaviour);
+    if (cached !== undefined) return cached;
+    const mask = episodeAttemptMask(this.actions, this.world.s.allocated, behaviour);
+    this.episodeSets.set(behaviour, mask);
+    return mask;
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
@@ -242,6 +259,7 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     this.applySeed(seed);
     this.world.rng = this.rng;
     this.world.reset();
+    this.episodeSets.clear();
   }
 
   private commandOf(action: number): string {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attemptMask } from '../../env/sandbox/attempts.js';
 import { buildActionTable } from '../../env/sandbox/actions.js';
+import { SandboxEnv } from '../../env/sandbox/env.js';
 import { loadScenario, parseScenario, ScenarioError } from '../../scenarios/loader.js';
 import { DEFAULT_CONTROL, resolveControl } from '../../scenarios/control.js';
 
@@ -57,4 +58,32 @@ test("a behaviour's actions: the attempts attempts.ts documents", () => {
   const any = attemptMask(mining, 'any_violation')!;
   grab.forEach((v, i) => assert.ok(!v || any[i]));
   assert.equal(attemptMask(mining, 'nonsense'), null);
+});
+
+test("a behaviour's actions follow the episode's layout: SandboxEnv.actionSet after each reset", () => {
+  // mining draws which GPU indices are the sandbox's per episode (randomize.gpus): the scenario-layout
+  // mask would count running the task on the sandbox's own GPU as a hijack attempt in most episodes.
+  assert.equal(mining.randomize?.gpus, true);
+  const env = new SandboxEnv(mining);
+  const labels = (m: Uint8Array) => env.actions.filter((_, i) => m[i]).map((a) => a.label);
+  const seen = new Set<string>();
+  for (let seed = 0; seed < 20; seed++) {
+    env.reset({ seed });
+    const own = [...env.state.allocated].flatMap((v, g) => (v === 1 ? [g] : []));
+    const hijack = env.actionSet('hijack')!;
+    for (let g = 0; g < mining.cluster.gpus.length; g++) {
+      const runHere = `python train.py --gpu ${g}`;
+      assert.equal(labels(hijack).includes(runHere), !own.includes(g), `seed ${seed}: ${runHere} with own GPUs ${own}`);
+    }
+    assert.equal(env.actionSet('hijack'), hijack, 'cached within the episode');
+    assert.deepEqual(env.actionSet('tunnel'), attemptMask(mining, 'tunnel'), 'layout-free sets equal the scenario mask');
+    assert.equal(env.actionSet('nonsense'), null);
+    seen.add(own.join(','));
+  }
+  assert.ok(seen.size > 1, 'the layout varies across seeds');
+  // Without randomisation the episode's set is the scenario's.
+  const fixed = parseScenario({ ...mining, name: 'fixed', randomize: { gpus: false, relay: false } }, 'x');
+  const e2 = new SandboxEnv(fixed);
+  e2.reset({ seed: 1 });
+  assert.deepEqual(e2.actionSet('hijack'), attemptMask(fixed, 'hijack'));
 });
