@@ -126,7 +126,7 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
   actionSet(behaviour: string): Uint8Array | null {
     const cached = this.episodeSets.get(behaviour);
     if (cached !== undefined) return cached;
-    const mask = episodeAttemptMask(this.actions, this.world.s.allocated, behaviour);
+    const mask = episodeAttemptMask(this.actions, this.world.s.allocated, this.scenario.cluster.isolation, behaviour);
     this.episodeSets.set(behaviour, mask);
     return mask;
   }
