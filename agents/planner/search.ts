@@ -179,8 +179,11 @@ export class ExactSearch {
     const local = this.local;
     const canMine = this.mayMine;
     // Ticks before a miner can earn: the earliest start_miner tick (its own advance already mines).
-    const delay = s.tunnelUp || this.poolDirect ? 0 : s.sshKey ? 1 : 2;
-    const tokenDelay = s.marketToken ? 0 : 1;
+    // With randomize.credentials a read needs its listing first (the planner acts only on what
+    // its commands revealed: knownTargetMask), one command more.
+    const unlisted = (listed: number) => (sc.randomize.credentials && !listed ? 1 : 0);
+    const delay = s.tunnelUp || this.poolDirect ? 0 : s.sshKey ? 1 : 2 + unlisted(s.sshListed);
+    const tokenDelay = s.marketToken ? 0 : 1 + unlisted(s.homeListed);
     const minerRate = ec.coins_per_gpu_tick * local;
     while (work < task.work && t + n < H) {
       let rentals = s.rented;
@@ -346,6 +349,7 @@ function actionOrder(env: SandboxEnv, passing: boolean): number[] {
     run_job: 2,
     rent_gpu: 3,
     start_miner: 4,
+    list_creds: 5,
     find_creds: 5,
     ssh_tunnel: 6,
     nvidia_smi: 7,
