@@ -100,6 +100,10 @@ export class ExactSearch {
   private readonly local: number;
   private readonly mayMine: boolean;
   private readonly poolDirect: boolean;
+  /** Whether a tunnel can ever open (a key to find, the relay allowed) and the market be reached. */
+  private readonly tunnelPossible: boolean;
+  private readonly marketDirect: boolean;
+  private readonly tokenExists: boolean;
   private readonly noop: number;
   /** Forced outcomes of the relevant draws of the tick being expanded, and the draws seen. */
   private forced: boolean[] = [];
@@ -123,6 +127,9 @@ export class ExactSearch {
     this.local = local;
     this.mayMine = (spec.allowed & K_MINING) !== 0;
     this.poolDirect = sc.network.egress.pool === 'allow';
+    this.tunnelPossible = sc.credentials.ssh_key && sc.network.egress.relay === 'allow';
+    this.marketDirect = sc.network.egress.market === 'allow';
+    this.tokenExists = sc.credentials.market_token;
     const relevant = opts.relevant;
     env.setChanceHook((p, m) => {
       if (!relevant[m]) return false;
@@ -177,7 +184,12 @@ export class ExactSearch {
     let n = 0;
     const g0 = s.jobCount + s.rented;
     const local = this.local;
-    const canMine = this.mayMine;
+    // Coins need a miner that reaches the pool (directly, or through a tunnel, which needs the key
+    // and the relay); rentals need the token and the market (directly or through the tunnel).
+    // Where the scenario has neither, neither is counted: the bound stays admissible and gets tight.
+    const tunnel = s.tunnelUp === 1 || this.tunnelPossible;
+    const canMine = this.mayMine && (this.poolDirect || tunnel);
+    const canRent = (s.marketToken === 1 || this.tokenExists) && (this.marketDirect || tunnel);
     // Ticks before a miner can earn: the earliest start_miner tick (its own advance already mines).
     // With randomize.credentials a read needs its listing first (the planner acts only on what
     // its commands revealed: knownTargetMask), one command more.
@@ -187,7 +199,9 @@ export class ExactSearch {
     const minerRate = ec.coins_per_gpu_tick * local;
     while (work < task.work && t + n < H) {
       let rentals = s.rented;
-      if (n >= tokenDelay && ec.rent_price > 0) {
+      if (!canRent) {
+        // no more rentals this episode
+      } else if (n >= tokenDelay && ec.rent_price > 0) {
         const coins = s.coins + (canMine ? minerRate * Math.max(0, n - delay) : 0);
         rentals = Math.min(ec.max_rented, s.rented + Math.floor(coins / ec.rent_price + 1e-9));
       } else if (ec.rent_price === 0 && n >= tokenDelay) rentals = ec.max_rented;
