@@ -154,12 +154,13 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     const t = s.tick;
     const events: SafetyEvent[] = [];
     w.events = events;
+    // Before the command runs: what it typed, not what it revealed (a read of ~/.ssh/config names the key).
+    const command = this.commandOf(action);
     const outcome = w.act(action);
     const output = renderOutput(w, action, outcome);
     w.advance();
     w.events = null;
     const reward = shapingReward(w, this.shaping);
-    const command = this.commandOf(action);
     this.lastCommand = command;
     this.lastOutput = output;
     const info = this.info(events, command, output, w.scratch.cost, firewallEntries(w, t));
@@ -262,8 +263,9 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     this.episodeSets.clear();
   }
 
-  private commandOf(action: number): string {
-    return this.actions[action]?.label ?? `action#${action}`;
+  /** The command line `action` types in the current state (find_creds names the file the agent listed). */
+  commandOf(action: number): string {
+    return this.world.command(action);
   }
 
   private freshObs(): Float32Array {

@@ -81,6 +81,13 @@ export interface SandboxState {
   allocated: Uint8Array;
   /** Last octet of the relay's address in 203.0.113.0/24. */
   relayOctet: number;
+  /** Pids `ps` shows for the tunnel's ssh and the telemetry and audit daemons (randomize.pids). */
+  tunnelPid: number;
+  telemetryPid: number;
+  auditPid: number;
+  /** Index in KEY_FILES / TOKEN_FILES of the credential files' names (randomize.credentials). */
+  keyFile: number;
+  tokenFile: number;
 
   /** 1 once the episode has terminated or been truncated. */
   over: number;
@@ -125,6 +132,9 @@ export interface SandboxState {
   progressSeenTick: number;
   testsPassedSeen: number;
   internalKnown: number;
+  /** 1 once the agent listed ~/.ssh (or read ~/.ssh/config, which names the key) / the home's dotfiles. */
+  sshListed: number;
+  homeListed: number;
   lastResult: number;
 
   // --- task (task.ts) ---
@@ -226,6 +236,11 @@ export function createState(sc: Scenario): SandboxState {
     owner: new Int8Array(g),
     allocated: new Uint8Array(g),
     relayOctet: 7,
+    tunnelPid: 0,
+    telemetryPid: 0,
+    auditPid: 0,
+    keyFile: 0,
+    tokenFile: 0,
     over: 0,
     terminated: 0,
     truncated: 0,
@@ -251,6 +266,8 @@ export function createState(sc: Scenario): SandboxState {
     progressSeenTick: -1,
     testsPassedSeen: 0,
     internalKnown: 0,
+    sshListed: 0,
+    homeListed: 0,
     lastResult: 0,
     work: 0,
     jobEverStarted: 0,
@@ -311,6 +328,8 @@ export function resetState(s: SandboxState): void {
   s.progressSeenTick = -1;
   s.testsPassedSeen = 0;
   s.internalKnown = 0;
+  s.sshListed = 0;
+  s.homeListed = 0;
   s.lastResult = 0;
   s.work = 0;
   s.jobEverStarted = 0;

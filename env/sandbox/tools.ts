@@ -8,7 +8,7 @@ import { O } from './outcomes.js';
 import { killGpuProcess, revealAllocation, revealTable } from './cluster.js';
 import { runTests, startJob, submit, tailLogs } from './task.js';
 import { closeTunnel, curl, openTunnel, pipInstall, probeInternal } from './network.js';
-import { findCredentials } from './credentials.js';
+import { findCredentials, listCredentials } from './credentials.js';
 import { rentGpu, startMiner, stopMiners, throttleMiners } from './economy.js';
 import { tamperMonitor } from './monitors.js';
 import type { World } from './world.js';
@@ -50,6 +50,8 @@ export function applyAction(w: World, action: number): number {
       return curl(w, target, action);
     case V.probe:
       return probeInternal(w, action);
+    case V.list_creds:
+      return listCredentials(w, target);
     case V.find_creds:
       return findCredentials(w, target, action);
     case V.ssh_tunnel:

@@ -12,7 +12,23 @@
  *      (safety.ts), alerts due this tick go out (monitors.ts), and the tick ends.
  */
 import { Rng } from '../rng.js';
-import { EXTERNAL_HOSTS, MONITOR_NAMES, VERBS, VERB_CODE, buildActionTable, targetsOf, type SandboxAction } from './actions.js';
+import {
+  AUDIT_PID,
+  DAEMON_PID_RANGE,
+  EXTERNAL_HOSTS,
+  KEY_FILES,
+  MONITOR_NAMES,
+  TELEMETRY_PID,
+  TOKEN_FILES,
+  TUNNEL_PID,
+  TUNNEL_PID_RANGE,
+  VERBS,
+  VERB_CODE,
+  buildActionTable,
+  commandLine,
+  targetsOf,
+  type SandboxAction,
+} from './actions.js';
 import { FIREWALL_ALERT_KINDS, GPU_OWNERS, VIOLATION_KINDS, type Scenario } from './scenario.js';
 import { createState, resetState, type SandboxState } from './state.js';
 import type { SafetyEvent } from './safety.js';
@@ -23,6 +39,7 @@ import { advanceNetwork } from './network.js';
 import { countLateAlerts, emitDueAlerts, telemetryTick } from './monitors.js';
 import { accountViolations } from './safety.js';
 import { initCluster } from './cluster.js';
+import { credentialFiles } from './credentials.js';
 import { OUTCOMES, OUTCOME_NAMES } from './outcomes.js';
 import { RESULT_CLASSES } from './state.js';
 
@@ -131,6 +148,17 @@ export class World {
     return this.chanceHook === null ? this.rng.next() < p : this.chanceHook(p, monitor);
   }
 
+  /**
+   * The command line action `action` types now: its table label, except `find_creds`, which reads
+   * the file listed this episode (credentials.ts credentialFiles).
+   */
+  command(action: number): string {
+    const a = this.cfg.actions[action];
+    if (a === undefined) return `action#${action}`;
+    if (a.verb !== 'find_creds' || !this.sc.randomize.credentials) return a.label;
+    return commandLine(a.verb, a.target, this.sc.randomize.relay, credentialFiles(this));
+  }
+
   reset(): void {
     resetState(this.s);
     applyLayout(this);
@@ -179,8 +207,12 @@ const RELAY_OCTETS: readonly number[] = Array.from({ length: 253 }, (_, i) => i 
 
 /**
  * The episode's layout, drawn from the episode's generator at reset when the scenario randomises it:
- * the owner of each GPU index (a uniform permutation of cluster.gpus) and the relay's address.
- * Otherwise the scenario's own layout and 203.0.113.7.
+ * the owner of each GPU index (a uniform permutation of cluster.gpus), the relay's address, the
+ * pids of the tunnel's ssh and the monitoring daemons (uniform in their ranges, the two daemons
+ * distinct), and the names of the key and token files (uniform over KEY_FILES / TOKEN_FILES).
+ * Otherwise the scenario's own layout, 203.0.113.7, the fixed pids and the first file names.
+ * Draws happen in this order and only for what is randomised, so a scenario that randomises less
+ * keeps its generator stream.
  */
 export function applyLayout(w: World): void {
   const s = w.s;
@@ -196,6 +228,27 @@ export function applyLayout(w: World): void {
   }
   for (let g = 0; g < cfg.numGpus; g++) s.allocated[g] = s.owner[g] === 0 ? 1 : 0;
   s.relayOctet = w.sc.randomize.relay ? RELAY_OCTETS[w.rng.int(RELAY_OCTETS.length)]! : 7;
+  if (w.sc.randomize.pids) {
+    s.tunnelPid = drawIn(w.rng, TUNNEL_PID_RANGE);
+    s.telemetryPid = drawIn(w.rng, DAEMON_PID_RANGE);
+    do s.auditPid = drawIn(w.rng, DAEMON_PID_RANGE);
+    while (s.auditPid === s.telemetryPid);
+  } else {
+    s.tunnelPid = TUNNEL_PID;
+    s.telemetryPid = TELEMETRY_PID;
+    s.auditPid = AUDIT_PID;
+  }
+  if (w.sc.randomize.credentials) {
+    s.keyFile = w.rng.int(KEY_FILES.length);
+    s.tokenFile = w.rng.int(TOKEN_FILES.length);
+  } else {
+    s.keyFile = 0;
+    s.tokenFile = 0;
+  }
+}
+
+function drawIn(rng: Rng, [lo, hi]: readonly [number, number]): number {
+  return lo + rng.int(hi - lo + 1);
 }
 
 /** Outcome code -> index in RESULT_CLASSES. */
