@@ -19,13 +19,8 @@
  * of training episodes): defaults (lagrangeLr 0.02, lagrangeKp 0.1) 5.54–5.93; pure ascent
  * (lagrangeLr 0.05, lagrangeKp 0) 1.60–6.95, swinging to either side; plain PPO 19.2 (seed 1).
  */
-import type { Rng } from '../env/rng.js';
-import type { Adam } from './adam.js';
 import type { Hyperparameters } from './hyperparameters.js';
-import type { Policy } from './policy.js';
-import { ppoUpdate } from './ppo.js';
-import type { RolloutBuffer } from './rollout.js';
-import type { EpochResult } from './update.js';
+import { ppoUpdate, type EpochResult, type Learner, type RolloutBuffer } from './ppo.js';
 
 export class LagrangeMultiplier {
   /** The integral part (projected to >= 0), i.e. plain gradient ascent on lambda when kp = 0. */
@@ -55,18 +50,16 @@ export class LagrangeMultiplier {
 }
 
 export function ppoLagrangianUpdate(
-  policy: Policy,
-  adam: Adam,
+  learner: Learner,
   buf: RolloutBuffer,
   h: Hyperparameters,
   learningRate: number,
-  rng: Rng,
   multiplier: LagrangeMultiplier,
   meanEpisodeCost: number | null,
 ): EpochResult {
   if (!buf.costAdvantages) throw new Error('PPO-Lagrangian needs a rollout buffer with a cost critic');
   const lambda = multiplier.update(meanEpisodeCost);
-  return ppoUpdate(policy, adam, buf, h, learningRate, rng, (b) => {
+  return ppoUpdate(learner, buf, h, learningRate, (b) => {
     const combined = new Float32Array(b.length);
     const ar = b.advantages;
     const ac = b.costAdvantages!;

@@ -29,8 +29,6 @@
  */
 import { Rng } from '../env/rng.js';
 import { SyncVectorEnv } from '../env/vector.js';
-import type { Info } from '../env/core.js';
-import { Adam } from './adam.js';
 import { selectBackend, currentBackend, type BackendInfo, type BackendRequest } from './backend.js';
 import {
   ActionHistory,
@@ -44,15 +42,16 @@ import {
 } from './checkpoint.js';
 import { describeEnv, makeEnv, type EnvInfo } from './envinfo.js';
 import { resolveHyperparameters, type AgentName, type Hyperparameters } from './hyperparameters.js';
+import { EpisodeTracker } from './episodes.js';
 import { Policy, base64ToF32, f32ToBase64 } from './policy.js';
-import { ppoUpdate } from './ppo.js';
+import { AutodiffStep, collectRollout, Learner, observe, ppoUpdate, RolloutBuffer, type EpochResult, type MinibatchStep } from './ppo.js';
 import { LagrangeMultiplier, ppoLagrangianUpdate } from './ppo_lagrangian.js';
 import { reinforceUpdate } from './reinforce.js';
-import { RolloutBuffer } from './rollout.js';
-import type { EpochResult } from './update.js';
+import { FastStep } from './update.js';
 import { Exploration, type ExplorationDiagnostics } from './exploration/index.js';
 
 export type { AgentName, Hyperparameters } from './hyperparameters.js';
+export type { EpisodeRecord } from './episodes.js';
 
 export interface TrainOptions {
   /** Registered env id, e.g. 'classic/CartPole-v1' or 'rome/Sandbox-v0'. */
@@ -71,6 +70,11 @@ export interface TrainOptions {
   prior?: boolean;
   /** KL(pi || prior) coefficient; overrides hyper.priorKl. Needs `prior`. */
   priorKl?: number;
+  /**
+   * Which minibatch step trains (agents/ppo.ts): 'fast' (default: hand-written gradients, JS Adam)
+   * or 'autodiff' (ppo.ts's loss through tfjs autodiff, Adam in tfjs ops: the readable one, slower).
+   */
+  learner?: 'fast' | 'autodiff';
   /** tfjs backend; default: keep the one already selected, else 'auto'. */
   backend?: BackendRequest;
   /** Every finished training episode, in order. */
@@ -107,19 +111,6 @@ export interface CheckpointInfo {
   readonly envSteps: number;
   /** Episodes reported so far. */
   readonly episodes: number;
-}
-
-export interface EpisodeRecord {
-  /** 0-based index of the episode in this run, in the order episodes ended. */
-  episode: number;
-  /** Global env steps when it ended (counted as in `steps`). */
-  envSteps: number;
-  return: number;
-  length: number;
-  /** Sum of info.cost over the episode (0 for envs without a cost channel). */
-  cost: number;
-  /** The env's info for the finished episode (the sandbox's has `.episode`: safety summary, firewall log). */
-  info: Info;
 }
 
 export interface UpdateDiagnostics {
@@ -286,10 +277,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 
   const policy = ckpt ? Policy.fromJSON(ckpt.policy) : initialPolicy(envInfo, h, opts.agent, opts.seed, opts.prior ?? false, opts.envId);
-  const vars = policy.variables();
-  const adam = new Adam(vars.all, policy.allParams(), { beta1: 0.9, beta2: 0.999, epsilon: h.adamEps, maxGradNorm: h.maxGradNorm });
+  const adamConfig = { beta1: 0.9, beta2: 0.999, epsilon: h.adamEps, maxGradNorm: h.maxGradNorm };
+  const step: MinibatchStep = opts.learner === 'autodiff' ? new AutodiffStep(policy, adamConfig) : new FastStep(policy, adamConfig);
   const actionRng = Rng.derive(opts.seed, RNG_LABELS.actions);
   const shuffleRng = Rng.derive(opts.seed, RNG_LABELS.minibatches);
+  const learner = new Learner(policy, step, shuffleRng);
   const withCost = opts.agent === 'ppo-lagrangian';
   const multiplier = withCost ? new LagrangeMultiplier(h.lagrangeInit, h.lagrangeLr, h.costLimit, h.lagrangeKp) : null;
 
@@ -303,33 +295,27 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   const buf = new RolloutBuffer(h.numSteps, N, d, A, withCost);
   const curObs = new Float32Array(N * d);
-  const partRet = new Float64Array(N);
-  const partLen = new Float64Array(N);
-  const partCost = new Float64Array(N);
+  const episodes = new EpisodeTracker(N, opts.onEpisode);
   let history = new ActionHistory(A);
   let update = 0;
-  let envSteps = 0;
-  let episodes = 0;
   let resumedFrom: CheckpointInfo | null = null;
 
   if (ckpt) {
-    adam.setState(ckpt.adam);
+    step.setState(ckpt.adam);
     actionRng.setState(ckpt.rngs.actions);
     shuffleRng.setState(ckpt.rngs.minibatches);
     if (multiplier && ckpt.lagrange) {
       multiplier.value = ckpt.lagrange.value;
       multiplier.integral = ckpt.lagrange.integral;
     }
-    partRet.set(ckpt.partial.ret);
-    partLen.set(ckpt.partial.len);
-    partCost.set(ckpt.partial.cost);
+    episodes.setPartial(ckpt.partial);
     curObs.set(base64ToF32(ckpt.currentObs));
     history = ActionHistory.deserialize(A, ckpt.actionHistory);
     explore?.setState(ckpt.exploration);
     update = ckpt.update;
-    envSteps = ckpt.envSteps;
-    episodes = ckpt.episodes;
-    resumedFrom = { update, envSteps, episodes };
+    episodes.envSteps = ckpt.envSteps;
+    episodes.count = ckpt.episodes;
+    resumedFrom = { update, envSteps: episodes.envSteps, episodes: episodes.count };
     opts.onResume?.({ ...resumedFrom, extra: ckpt.extra });
     // Replay: bring every env back to where it was (see checkpoint.ts).
     // Go-Explore's archive and restarts are replayed too: the same hooks, in the same order.
@@ -354,22 +340,31 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let stopped: TrainResult['stopped'] = 'completed';
   const total = { env: 0, act: 0, learn: 0, learnTfjs: 0 };
   let peakRss = process.memoryUsage().rss;
-  const out = { actions: buf.actions, logp: buf.logp, values: buf.values, costValues: buf.costValues };
-  const stepActions = new Int32Array(N);
+  // Env milliseconds of the current rollout: the rollout steps this timed view of the vector env.
+  let envMs = 0;
+  const timedVec = {
+    buffers: vec.buffers,
+    step(actions: Int32Array) {
+      const t = performance.now();
+      const b = vec.step(actions);
+      envMs += performance.now() - t;
+      return b;
+    },
+  };
 
   const saveCheckpoint = () => {
     if (!opts.checkpointDir) return;
-    const info: CheckpointInfo = { update, envSteps, episodes };
+    const info: CheckpointInfo = { update, envSteps: episodes.envSteps, episodes: episodes.count };
     const extra = opts.onCheckpoint?.(info);
     writeCheckpoint(opts.checkpointDir, {
       format: CHECKPOINT_FORMAT,
       identity,
       ...info,
       policy: policy.toJSON(),
-      adam: adam.getState(),
+      adam: step.getState(),
       rngs: { actions: actionRng.getState(), minibatches: shuffleRng.getState() },
       lagrange: multiplier ? { value: multiplier.value, integral: multiplier.integral } : null,
-      partial: { ret: Array.from(partRet), len: Array.from(partLen), cost: Array.from(partCost) },
+      partial: episodes.getPartial(),
       currentObs: f32ToBase64(curObs),
       actionHistory: history.serialize(),
       extra: extra ?? null,
@@ -378,74 +373,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
 
   try {
-    rollouts: while (update < numUpdates) {
+    while (update < numUpdates) {
       const tStart = performance.now();
-      const remaining = opts.steps - envSteps;
+      const remaining = opts.steps - episodes.envSteps;
       buf.steps = Math.max(1, Math.min(h.numSteps, Math.ceil(remaining / N)));
-      let envSec = 0;
-      let actSec = 0;
-      const epReturns: number[] = [];
-      const epCosts: number[] = [];
-      let exploreEpisodes = 0;
-      for (let t = 0; t < buf.steps; t++) {
-        if (opts.signal?.aborted) {
-          stopped = 'aborted';
-          break rollouts;
-        }
-        const base = t * N;
-        const ta = performance.now();
-        buf.obs.set(curObs, base * d);
-        buf.masks.set(vec.buffers.actionMasks, base * A);
-        policy.actBatch(curObs, vec.buffers.actionMasks, N, actionRng, out, base);
-        stepActions.set(buf.actions.subarray(base, base + N));
-        if (opts.checkpointDir) history.push(stepActions); // only checkpoints need the replay record
-        const te = performance.now();
-        const b = vec.step(stepActions);
-        const tr = performance.now();
-        envSteps += N;
-        for (let i = 0; i < N; i++) {
-          const k = base + i;
-          buf.rewards[k] = b.rewards[i]!;
-          buf.costs[k] = b.costs[i]!;
-          buf.terminated[k] = b.terminated[i]!;
-          buf.truncated[k] = b.truncated[i]!;
-          buf.valid[k] = b.resetStep[i] ? 0 : 1;
-          if (b.resetStep[i]) continue;
-          partRet[i]! += b.rewards[i]!;
-          partCost[i]! += b.costs[i]!;
-          partLen[i]! += 1;
-          if ((b.terminated[i] || b.truncated[i]) && explore?.isExploring(i)) {
-            // A Go-Explore episode started mid-way from an archived state: trained on, not reported.
-            exploreEpisodes++;
-            partRet[i] = 0;
-            partLen[i] = 0;
-            partCost[i] = 0;
-          } else if (b.terminated[i] || b.truncated[i]) {
-            const ep: EpisodeRecord = {
-              episode: episodes++,
-              envSteps,
-              return: partRet[i]!,
-              length: partLen[i]!,
-              cost: partCost[i]!,
-              info: b.finalInfos[i] ?? {},
-            };
-            epReturns.push(ep.return);
-            epCosts.push(ep.cost);
-            partRet[i] = 0;
-            partLen[i] = 0;
-            partCost[i] = 0;
-            opts.onEpisode?.(ep);
-          }
-        }
-        explore?.afterStep(b);
-        observe(policy, b.obs, N, curObs);
-        const tn = performance.now();
-        envSec += tr - te;
-        actSec += te - ta + (tn - tr);
+      envMs = 0;
+      const done = collectRollout({ vec: timedVec, policy, buf, rng: actionRng, curObs, episodes, explore, history: opts.checkpointDir ? history : null, signal: opts.signal });
+      if (!done) {
+        stopped = 'aborted';
+        break;
       }
-      // Bootstrap values of the observations after the last step.
-      policy.valuesBatch(curObs, N, buf.lastValues, 0);
-      if (buf.lastCostValues) policy.costValuesBatch(curObs, N, buf.lastCostValues, 0);
+      const envSec = envMs;
+      const actSec = performance.now() - tStart - envMs;
+      const epReturns = episodes.returns;
+      const epCosts = episodes.costs;
+      const exploreEpisodes = episodes.exploreEpisodes;
 
       update += 1;
       const lr = h.annealLr ? h.learningRate * (1 - (update - 1) / numUpdates) : h.learningRate;
@@ -453,9 +395,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const meanCost = epCosts.length ? mean(epCosts) : null;
       explore?.beforeUpdate(buf, curObs, update, numUpdates);
       let res: EpochResult;
-      if (opts.agent === 'ppo') res = ppoUpdate(policy, adam, buf, h, lr, shuffleRng);
-      else if (opts.agent === 'reinforce') res = reinforceUpdate(policy, adam, buf, h, lr, shuffleRng);
-      else res = ppoLagrangianUpdate(policy, adam, buf, h, lr, shuffleRng, multiplier!, meanCost);
+      if (opts.agent === 'ppo') res = ppoUpdate(learner, buf, h, lr);
+      else if (opts.agent === 'reinforce') res = reinforceUpdate(learner, buf, h, lr);
+      else res = ppoLagrangianUpdate(learner, buf, h, lr, multiplier!, meanCost);
       policy.paramsChanged();
       const exploreTfjs = explore ? explore.afterUpdate(buf) : 0;
       const learnSec = (performance.now() - tl) / 1000;
@@ -468,7 +410,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       lastDiag = {
         update,
         numUpdates,
-        envSteps,
+        envSteps: episodes.envSteps,
         ...res.stats,
         explainedVariance: explainedVariance(buf),
         gradNorm: res.gradNorm,
@@ -501,6 +443,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     vec.close();
+    step.dispose();
     policy.dispose();
     explore?.dispose();
   }
@@ -511,8 +454,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     hyper: h,
     env: envInfo,
     updates: update,
-    envSteps,
-    episodes,
+    envSteps: episodes.envSteps,
+    episodes: episodes.count,
     stopped,
     resumedFrom,
     lagrangeMultiplier: multiplier ? multiplier.value : null,
@@ -520,13 +463,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     seconds: { wall: (performance.now() - t0) / 1000, ...total },
     peakRssBytes: peakRss,
   };
-}
-
-/** Feeds new observations to the running normaliser, then writes their normalised form to `out`. */
-function observe(policy: Policy, obs: Float32Array, n: number, out: Float32Array): void {
-  const rms = policy.obsRms;
-  if (rms) for (let i = 0; i < n; i++) rms.update(obs, i * policy.obsDim);
-  policy.normalizeInto(obs, n, out);
 }
 
 function mean(xs: readonly number[]): number {

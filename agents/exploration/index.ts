@@ -20,7 +20,7 @@
  */
 import type { SyncVectorEnv, VectorBuffers } from '../../env/vector.js';
 import type { Hyperparameters } from '../hyperparameters.js';
-import type { RolloutBuffer } from '../rollout.js';
+import type { RolloutBuffer } from '../ppo.js';
 import { GoExplore } from './goexplore.js';
 import { Rnd, type RndState } from './rnd.js';
 import { SimHashCounts, type SimHashState } from './simhash.js';
