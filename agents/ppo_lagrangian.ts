@@ -3,13 +3,13 @@
  * maximise return subject to E[episode cost] <= costLimit, with a Lagrange multiplier lambda >= 0
  * and PPO on the penalised advantage.
  *
- *   e      = J_c - costLimit          J_c: mean cost (sum of info.cost) of the episodes that ended in
+ *   e      = J_c - costLimit          J_c: mean cost (sum of stepCost) of the episodes that ended in
  *                                     this rollout; no update when none ended
  *   I     <- max(0, I + lagrangeLr e)  integral term = projected gradient ascent on lambda
  *   lambda = max(0, I + lagrangeKp e)  plus a proportional term (PID Lagrangian, Stooke, Achiam &
  *                                     Abbeel 2020), which damps the overshoot of pure ascent: lambda
  *                                     falls as soon as the cost is under the limit
- *   A      = (A_r - lambda A_c) / (1 + lambda)     A_c: GAE of info.cost with its own critic
+ *   A      = (A_r - lambda A_c) / (1 + lambda)     A_c: GAE of the cost with its own critic
  *
  * lambda is updated before the policy, from the rollout the policy just collected, as in OmniSafe.
  * Dividing by (1 + lambda) keeps the advantage's scale bounded as lambda grows.
