@@ -31,7 +31,7 @@ import type { Exploration } from './exploration/index.js';
 import { LOSS_STATS, MASKED_LOGIT, type LossStats, type MinibatchTensors, type ObjectiveConfig } from './gradients.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { tfForward } from './mlp.js';
-import { base64ToF32, f32ToBase64, type Policy } from './policy.js';
+import { base64ToF32, f32ToBase64, type Policy, type PolicyVariables } from './policy.js';
 
 export type { LossStats, MinibatchTensors, ObjectiveConfig } from './gradients.js';
 
@@ -317,7 +317,12 @@ function valueLoss(v: tf.Tensor1D, returns: tf.Tensor1D, oldV: tf.Tensor1D, clip
  * statistics (LOSS_STATS order: policy loss, value loss, entropy, approx KL, clip fraction, cost
  * value loss, prior KL). gradients.ts differentiates exactly this by hand.
  */
-export function ppoLoss(policy: Pick<Policy, 'actorSpec' | 'criticSpec'>, vars: ReturnType<Policy['variables']>, mb: MinibatchTensors, cfg: ObjectiveConfig): { loss: tf.Scalar; stats: tf.Tensor1D } {
+export function ppoLoss(
+  policy: Pick<Policy, 'actorSpec' | 'criticSpec'>,
+  vars: PolicyVariables,
+  mb: MinibatchTensors,
+  cfg: ObjectiveConfig,
+): { loss: tf.Scalar; stats: tf.Tensor1D } {
   const raw = tfForward(policy.actorSpec, vars.actor, mb.obs);
   const logits = mb.maskBias ? tf.add(raw, mb.maskBias) : raw;
   const logProbs = tf.logSoftmax(logits);
@@ -432,7 +437,12 @@ export class AutodiffStep implements MinibatchStep {
   }
 
   getState(): AdamState {
-    const flat = (xs: tf.Variable[]) => tf.tidy(() => tf.concat(xs.map((x) => x.reshape([-1])))).dataSync() as Float32Array;
+    const flat = (xs: tf.Variable[]) => {
+      const t = tf.tidy(() => tf.concat(xs.map((x) => x.reshape([-1]))));
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      return values;
+    };
     return { step: this.t, m: f32ToBase64(flat(this.m)), v: f32ToBase64(flat(this.v)) };
   }
 

@@ -78,7 +78,7 @@ function check(name: string, cfg: ObjectiveConfig, opts: { masked: boolean; cost
       return { loss: out.loss.dataSync()[0]!, stats: out.stats.dataSync() as Float32Array, grads: out.grads.map((g) => g.dataSync() as Float32Array) };
     });
     const ref = tf.tidy(() => {
-      let stats = new Float32Array(0);
+      let stats: Float32Array = new Float32Array(0);
       const { value, grads } = tf.variableGrads(() => {
         const out = ppoLoss(policy, vars, mb, conf);
         stats = out.stats.dataSync() as Float32Array;
@@ -116,7 +116,8 @@ describe('hand-written gradients match tfjs autodiff', () => {
  * The two `MinibatchStep` implementations behind one interface: the same Learner, seed and rollout
  * with the fast step (hand-written gradients, JS Adam) and the readable one (autodiff, Adam in
  * tfjs ops) must give the same loss statistics and parameters after a few updates, to float32
- * rounding (stated tolerances below), and each must leave the tensor count flat.
+ * rounding: statistics to 1e-5 relative, parameters to 1e-4 of how far they moved (measured: 7e-8
+ * and 5e-6), and each must leave the tensor count flat.
  */
 describe('fast path and autodiff path: a few updates agree', () => {
   before(async () => {
@@ -152,10 +153,10 @@ describe('fast path and autodiff path: a few updates agree', () => {
     const buf = rollout(base, rng);
     const adam = { beta1: 0.9, beta2: 0.999, epsilon: h.adamEps, maxGradNorm: h.maxGradNorm };
     const run = (kind: 'fast' | 'autodiff') => {
+      const before = tf.memory().numTensors;
       const policy = Policy.fromJSON(base.toJSON());
       const step = kind === 'fast' ? new FastStep(policy, adam) : new AutodiffStep(policy, adam);
       const learner = new Learner(policy, step, new Rng(5));
-      const before = tf.memory().numTensors;
       const stats = [1, 2, 3].map((u) => ppoUpdate(learner, buf, h, 1e-3 * u).stats);
       const state = step.getState();
       step.dispose();
@@ -172,7 +173,7 @@ describe('fast path and autodiff path: a few updates agree', () => {
       for (const name of LOSS_STATS) {
         const a = s[name];
         const b = auto.stats[u]![name];
-        assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a)), `update ${u + 1} ${name}: fast ${a} vs autodiff ${b}`);
+        assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), `update ${u + 1} ${name}: fast ${a} vs autodiff ${b}`);
       }
     });
     // Parameters: the change each path made, compared with the size of that change.
@@ -185,7 +186,7 @@ describe('fast path and autodiff path: a few updates agree', () => {
         err = Math.max(err, Math.abs(p[j]! - auto.params[i]![j]!));
       }
       assert.ok(moved > 0, `parameter ${i} did not move`);
-      assert.ok(err <= 1e-3 * moved + 1e-7, `parameter ${i}: paths differ by ${err}, moved ${moved}`);
+      assert.ok(err <= 1e-4 * moved + 1e-7, `parameter ${i}: paths differ by ${err}, moved ${moved}`);
     });
     base.dispose();
   });

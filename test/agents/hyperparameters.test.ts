@@ -85,11 +85,11 @@ describe('the hyperparameter table is the one declaration', () => {
       if (!s.range) continue;
       const [lo, hi] = s.range;
       const ok = s.openLo ? (s.kind === 'int' ? lo + 1 : Math.min(hi, lo + 1e-6)) : lo;
-      assert.doesNotThrow(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: ok }), `${key}=${ok}`);
+      assert.doesNotThrow(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: ok } as Partial<Hyperparameters>), `${key}=${ok}`);
       const below = s.openLo ? lo : s.kind === 'int' ? lo - 1 : lo - 1e-6;
-      assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: below }), new RegExp(`^HyperparameterError: ${key} must be `), `${key}=${below}`);
-      if (Number.isFinite(hi)) assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: hi * 2 + 1 }), new RegExp(`${key} must be`));
-      if (s.kind === 'int') assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: lo + 0.5 }), new RegExp(`${key} must be`));
+      assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: below } as Partial<Hyperparameters>), new RegExp(`^HyperparameterError: ${key} must be `), `${key}=${below}`);
+      if (Number.isFinite(hi)) assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: hi * 2 + 1 } as Partial<Hyperparameters>), new RegExp(`${key} must be`));
+      if (s.kind === 'int') assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: lo + 0.5 } as Partial<Hyperparameters>), new RegExp(`${key} must be`));
     }
     assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { countBits: 53 }), /countBits must be an integer in \[1, 52\] \(the hash is a float64 integer\), got 53/);
     assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { normObs: 1 as never }), /normObs must be true or false, got 1/);
