@@ -27,7 +27,6 @@ import type { VectorBuffers } from '../env/vector.js';
 import type { AdamConfig, AdamState } from './adam.js';
 import type { ActionHistory } from './checkpoint.js';
 import type { EpisodeTracker } from './episodes.js';
-import type { Exploration } from './exploration/index.js';
 import { LOSS_STATS, MASKED_LOGIT, type LossStats, type MinibatchTensors, type ObjectiveConfig } from './gradients.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { tfForward } from './mlp.js';
@@ -180,7 +179,8 @@ export interface RolloutContext {
   /** Normalised observations the next step acts on, [numEnvs × obsDim]; kept current. */
   readonly curObs: Float32Array;
   readonly episodes: EpisodeTracker;
-  readonly explore: Exploration | null;
+  /** The exploration methods' rollout hooks (agents/exploration/index.ts), null when none is on. */
+  readonly explore: { isExploring(i: number): boolean; afterStep(b: VectorBuffers): void } | null;
   /** Every action batch, for a checkpoint's replay record (null: none kept). */
   readonly history: ActionHistory | null;
   /** Stops the rollout before the next env step. */
