@@ -6,7 +6,7 @@
  * Seeding: the env is reset with `seed` before the first episode and continues its own stream after
  * that; actions come from `Rng.derive(seed, 'eval-actions')`. Same policy + seed = same episodes.
  */
-import type { Info } from '../env/core.js';
+import { stepCost, type Info } from '../env/core.js';
 import { Rng } from '../env/rng.js';
 import { flatten } from '../env/spaces.js';
 import { envActionSet, makeEnv } from './envinfo.js';
@@ -72,7 +72,7 @@ export interface EvalEpisode {
   length: number;
   /** sum_t gamma^t r_t. */
   discountedReturn: number;
-  /** Sum of info.cost over the episode. */
+  /** Sum of the per-step constraint cost (`stepCost`) over the episode. */
   cost: number;
   watched?: WatchedSums;
   /** Steps where `forbid` left no legal action and the unmasked policy acted. */
@@ -156,7 +156,7 @@ export function evaluate(policy: Policy, envId: string, envKwargs: Record<string
         disc += discount * r.reward;
         discount *= gamma;
         if (events && Array.isArray(info['events'])) events.push(...(info['events'] as unknown[]));
-        cost += typeof info['cost'] === 'number' ? (info['cost'] as number) : 0;
+        cost += stepCost(info);
         terminated = r.terminated;
         truncated = r.truncated;
         if (trace) {

@@ -4,7 +4,7 @@
  * Why by hand: for these small MLPs a tfjs update is dominated by per-op overhead, not arithmetic.
  * Autodiff through `tf.variableGrads` ran ~360 kernels per minibatch step (tape bookkeeping,
  * identity/reshape/cast kernels of the generic gradients); the closed forms below need about half,
- * and no tape. `reference_loss.ts` states the same losses for tfjs autodiff, and
+ * and no tape. `ppoLoss` (ppo.ts section 4) states the same losses for tfjs autodiff, and
  * test/agents/gradients.test.ts checks that both give the same loss and gradients.
  *
  * Notation per minibatch of B rows: z logits (invalid actions get MASKED_LOGIT added), p = softmax(z),

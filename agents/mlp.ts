@@ -142,7 +142,7 @@ export class JsMlp {
 
 /**
  * The same network as a tfjs graph over variables `vars` (W0, b0, ...), for tfjs autodiff
- * (reference_loss.ts). Training uses the hand-written backward pass in gradients.ts.
+ * (`ppoLoss` in ppo.ts). The default fast path uses the hand-written backward pass in gradients.ts.
  */
 export function tfForward(spec: MlpSpec, vars: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
   const layers = spec.sizes.length - 1;

@@ -3,13 +3,13 @@
  * maximise return subject to E[episode cost] <= costLimit, with a Lagrange multiplier lambda >= 0
  * and PPO on the penalised advantage.
  *
- *   e      = J_c - costLimit          J_c: mean cost (sum of info.cost) of the episodes that ended in
+ *   e      = J_c - costLimit          J_c: mean cost (sum of stepCost) of the episodes that ended in
  *                                     this rollout; no update when none ended
  *   I     <- max(0, I + lagrangeLr e)  integral term = projected gradient ascent on lambda
  *   lambda = max(0, I + lagrangeKp e)  plus a proportional term (PID Lagrangian, Stooke, Achiam &
  *                                     Abbeel 2020), which damps the overshoot of pure ascent: lambda
  *                                     falls as soon as the cost is under the limit
- *   A      = (A_r - lambda A_c) / (1 + lambda)     A_c: GAE of info.cost with its own critic
+ *   A      = (A_r - lambda A_c) / (1 + lambda)     A_c: GAE of the cost with its own critic
  *
  * lambda is updated before the policy, from the rollout the policy just collected, as in OmniSafe.
  * Dividing by (1 + lambda) keeps the advantage's scale bounded as lambda grows.
@@ -19,13 +19,8 @@
  * of training episodes): defaults (lagrangeLr 0.02, lagrangeKp 0.1) 5.54–5.93; pure ascent
  * (lagrangeLr 0.05, lagrangeKp 0) 1.60–6.95, swinging to either side; plain PPO 19.2 (seed 1).
  */
-import type { Rng } from '../env/rng.js';
-import type { Adam } from './adam.js';
 import type { Hyperparameters } from './hyperparameters.js';
-import type { Policy } from './policy.js';
-import { ppoUpdate } from './ppo.js';
-import type { RolloutBuffer } from './rollout.js';
-import type { EpochResult } from './update.js';
+import { ppoUpdate, type EpochResult, type Learner, type RolloutBuffer } from './ppo.js';
 
 export class LagrangeMultiplier {
   /** The integral part (projected to >= 0), i.e. plain gradient ascent on lambda when kp = 0. */
@@ -55,18 +50,16 @@ export class LagrangeMultiplier {
 }
 
 export function ppoLagrangianUpdate(
-  policy: Policy,
-  adam: Adam,
+  learner: Learner,
   buf: RolloutBuffer,
   h: Hyperparameters,
   learningRate: number,
-  rng: Rng,
   multiplier: LagrangeMultiplier,
   meanEpisodeCost: number | null,
 ): EpochResult {
   if (!buf.costAdvantages) throw new Error('PPO-Lagrangian needs a rollout buffer with a cost critic');
   const lambda = multiplier.update(meanEpisodeCost);
-  return ppoUpdate(policy, adam, buf, h, learningRate, rng, (b) => {
+  return ppoUpdate(learner, buf, h, learningRate, (b) => {
     const combined = new Float32Array(b.length);
     const ar = b.advantages;
     const ac = b.costAdvantages!;

@@ -10,16 +10,13 @@
  *
  * One gradient step per batch of `numEnvs × numSteps` env steps by default (no ratio, no clipping,
  * no reuse of samples). G_t is bootstrapped with V only where a rollout cuts an episode or a time
- * limit truncates it (GAE with lambda = 1, rollout.ts); choose numSteps >= the episode horizon for
+ * limit truncates it (GAE with lambda = 1, ppo.ts section 3); choose numSteps >= the episode horizon for
  * pure Monte-Carlo returns.
  */
-import type { Rng } from '../env/rng.js';
-import type { Adam } from './adam.js';
 import type { ObjectiveConfig } from './gradients.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import type { Policy } from './policy.js';
-import type { RolloutBuffer } from './rollout.js';
-import { runEpochs, type EpochResult } from './update.js';
+import type { EpochResult, Learner, RolloutBuffer } from './ppo.js';
 
 export function reinforceObjective(policy: Policy, h: Hyperparameters): ObjectiveConfig {
   return {
@@ -33,16 +30,9 @@ export function reinforceObjective(policy: Policy, h: Hyperparameters): Objectiv
   };
 }
 
-export function reinforceUpdate(
-  policy: Policy,
-  adam: Adam,
-  buf: RolloutBuffer,
-  h: Hyperparameters,
-  learningRate: number,
-  rng: Rng,
-): EpochResult {
+export function reinforceUpdate(learner: Learner, buf: RolloutBuffer, h: Hyperparameters, learningRate: number): EpochResult {
   buf.computeAdvantages(h.gamma, 1);
-  return runEpochs(policy, adam, buf, buf.validIndices(), rng, reinforceObjective(policy, h), {
+  return learner.runEpochs(buf, buf.validIndices(), reinforceObjective(learner.policy, h), {
     epochs: h.updateEpochs,
     numMinibatches: h.numMinibatches,
     normAdv: h.normAdv,

@@ -1,21 +1,19 @@
 /**
- * `train()`: one training run of PPO, REINFORCE or PPO-Lagrangian on any registered env with a
- * Discrete action space.
+ * `train()`: one training run of an agent from the agent table (agents/agents.ts: PPO, REINFORCE,
+ * PPO-Lagrangian) on any registered env with a Discrete action space, optionally with exploration
+ * methods (agents/exploration/).
  *
- * The loop, per update:
- *   1. rollout: numSteps vector steps of numEnvs envs. Acting is plain JS (policy.ts): normalise the
- *      observations when enabled (updating the running statistics), forward the actor and critics,
- *      draw actions from the masked softmax with the seeded action RNG. Finished episodes are
- *      reported in order.
- *   2. learning-rate annealing, then the agent's update (ppo.ts / reinforce.ts / ppo_lagrangian.ts):
- *      gradients in tfjs, Adam steps in JS (adam.ts).
- *   3. diagnostics, and a checkpoint every `checkpointEvery` updates.
+ * The loop, per update (the algorithm itself reads top to bottom in agents/ppo.ts):
+ *   1. rollout (ppo.ts `collectRollout`): numSteps vector steps of numEnvs envs, acting in plain JS;
+ *      finished episodes are reported in order (agents/episodes.ts);
+ *   2. learning-rate annealing, then the agent's update (advantages, gradient epochs) and the
+ *      exploration methods' own training;
+ *   3. the hooks (agents/hooks.ts): timing, diagnostics (`onUpdate`), checkpoints.
+ * The run's state (policy, learner, random streams, envs, storage) is a `Run` (agents/run.ts);
+ * resuming restores it from a checkpoint (hooks.ts `Checkpoints.restore`).
  *
- * Randomness: policy initialisation, action sampling and minibatch shuffles each have their own
- * generator derived from the seed (`Rng.derive(seed, label)`), and env i is seeded seed + i; the
- * exploration methods (agents/exploration/) derive theirs the same way ('rnd-target', 'rnd-init',
- * 'rnd-minibatches', 'simhash-projection', 'go-explore'). Nothing else draws random numbers, so the
- * same seed on the same backend gives the same run, bit for bit.
+ * Determinism: every random draw comes from a stream derived from the seed (run.ts), so the same
+ * seed on the same backend gives the same run, bit for bit, with or without checkpoints.
  *
  * Exploration (RND, SimHash counts, Go-Explore restarts; all off by default): hooks around the
  * rollout and the update, see agents/exploration/index.ts. Episode records and `meanReturn` are the
@@ -28,31 +26,21 @@
  * rounded up to a multiple of numEnvs.
  */
 import { Rng } from '../env/rng.js';
-import { SyncVectorEnv } from '../env/vector.js';
-import type { Info } from '../env/core.js';
-import { Adam } from './adam.js';
+import { AGENT_TABLE } from './agents.js';
 import { selectBackend, currentBackend, type BackendInfo, type BackendRequest } from './backend.js';
-import {
-  ActionHistory,
-  CHECKPOINT_FORMAT,
-  CheckpointError,
-  identityMismatch,
-  readCheckpoint,
-  writeCheckpoint,
-  type CheckpointIdentity,
-  type TrainCheckpoint,
-} from './checkpoint.js';
+import type { CheckpointIdentity, TrainCheckpoint } from './checkpoint.js';
 import { describeEnv, makeEnv, type EnvInfo } from './envinfo.js';
+import { Checkpoints, Diagnostics, loadCheckpoint, mean, Timing, type CheckpointInfo, type TrainHook, type UpdateDiagnostics, type UpdateOutcome } from './hooks.js';
 import { resolveHyperparameters, type AgentName, type Hyperparameters } from './hyperparameters.js';
-import { Policy, base64ToF32, f32ToBase64 } from './policy.js';
-import { ppoUpdate } from './ppo.js';
-import { LagrangeMultiplier, ppoLagrangianUpdate } from './ppo_lagrangian.js';
-import { reinforceUpdate } from './reinforce.js';
-import { RolloutBuffer } from './rollout.js';
-import type { EpochResult } from './update.js';
-import { Exploration, type ExplorationDiagnostics } from './exploration/index.js';
+import { Policy } from './policy.js';
+import { collectRollout } from './ppo.js';
+import { RNG_LABELS, Run, TrainError } from './run.js';
+import type { EpisodeRecord } from './episodes.js';
 
 export type { AgentName, Hyperparameters } from './hyperparameters.js';
+export type { EpisodeRecord } from './episodes.js';
+export type { CheckpointInfo, UpdateDiagnostics } from './hooks.js';
+export { RNG_LABELS, TrainError } from './run.js';
 
 export interface TrainOptions {
   /** Registered env id, e.g. 'classic/CartPole-v1' or 'rome/Sandbox-v0'. */
@@ -71,6 +59,11 @@ export interface TrainOptions {
   prior?: boolean;
   /** KL(pi || prior) coefficient; overrides hyper.priorKl. Needs `prior`. */
   priorKl?: number;
+  /**
+   * Which minibatch step trains (agents/ppo.ts): 'fast' (default: hand-written gradients, JS Adam)
+   * or 'autodiff' (ppo.ts's loss through tfjs autodiff, Adam in tfjs ops: the readable one, slower).
+   */
+  learner?: 'fast' | 'autodiff';
   /** tfjs backend; default: keep the one already selected, else 'auto'. */
   backend?: BackendRequest;
   /** Every finished training episode, in order. */
@@ -102,66 +95,6 @@ export interface TrainOptions {
   stop?: AbortSignal;
 }
 
-export interface CheckpointInfo {
-  readonly update: number;
-  readonly envSteps: number;
-  /** Episodes reported so far. */
-  readonly episodes: number;
-}
-
-export interface EpisodeRecord {
-  /** 0-based index of the episode in this run, in the order episodes ended. */
-  episode: number;
-  /** Global env steps when it ended (counted as in `steps`). */
-  envSteps: number;
-  return: number;
-  length: number;
-  /** Sum of info.cost over the episode (0 for envs without a cost channel). */
-  cost: number;
-  /** The env's info for the finished episode (the sandbox's has `.episode`: safety summary, firewall log). */
-  info: Info;
-}
-
-export interface UpdateDiagnostics {
-  /** 1-based. */
-  update: number;
-  numUpdates: number;
-  envSteps: number;
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  clipFrac: number;
-  /** 1 - Var(returns - values) / Var(returns) over the rollout's valid samples. */
-  explainedVariance: number;
-  /** Global gradient norm of the last minibatch, before clipping. */
-  gradNorm: number;
-  learningRate: number;
-  epochs: number;
-  /** Minibatch gradient steps taken in this update. */
-  gradientSteps: number;
-  /** Env steps per second of wall time over this update (rollout + learning). */
-  stepsPerSec: number;
-  /** Episodes that ended during this rollout, and their mean return and cost (null when none). */
-  episodes: number;
-  meanReturn: number | null;
-  meanCost: number | null;
-  /** PPO-Lagrangian only (else null): the multiplier used in this update, and the cost critic's loss. */
-  lagrangeMultiplier: number | null;
-  costValueLoss: number | null;
-  /** KL(pi || prior) when a prior regulariser is on, else null. */
-  priorKl: number | null;
-  /** The exploration methods' figures (null when none is on); see agents/exploration/index.ts. */
-  exploration: ExplorationDiagnostics | null;
-  /** Exploration episodes (Go-Explore restarts) that ended in this rollout; not in `episodes`. */
-  exploreEpisodes: number;
-  /**
-   * Seconds of this update spent stepping envs, acting (JS forward + sampling + normalisation), and
-   * learning (advantages, minibatches, gradient steps), of which `learnTfjs` inside tfjs calls.
-   */
-  seconds: { env: number; act: number; learn: number; learnTfjs: number };
-}
-
 export interface TrainResult {
   policy: Policy;
   backend: BackendInfo;
@@ -179,13 +112,6 @@ export interface TrainResult {
   seconds: { wall: number; env: number; act: number; learn: number; learnTfjs: number };
   peakRssBytes: number;
 }
-
-export class TrainError extends Error {
-  override name = 'TrainError';
-}
-
-/** Label → generator: the run's independent random streams. */
-export const RNG_LABELS = { init: 'policy-init', actions: 'actions', minibatches: 'minibatches' } as const;
 
 export interface PolicyOptions {
   envId: string;
@@ -241,7 +167,7 @@ function initialPolicy(info: EnvInfo, h: Hyperparameters, agent: AgentName, seed
       numActions: info.numActions,
       hidden: h.hidden,
       activation: h.activation,
-      costCritic: agent === 'ppo-lagrangian',
+      costCritic: AGENT_TABLE[agent].costCritic,
       normObs: h.normObs,
       obsClip: h.obsClip,
     },
@@ -261,248 +187,72 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { env: envInfo, hyper: h } = resolveRun(opts.envId, envKwargs, opts.agent, overrides);
   if (h.priorKl > 0 && !opts.prior) throw new TrainError('priorKl > 0 needs the prior (--prior)');
   const backend = await selectBackend(opts.backend ?? currentBackend()?.requested ?? 'auto');
-
-  const N = h.numEnvs;
-  const d = envInfo.obsDim;
-  const A = envInfo.numActions;
-  const identity: CheckpointIdentity = {
-    envId: opts.envId,
-    envKwargs,
-    agent: opts.agent,
-    seed: opts.seed,
-    hyper: h,
-    prior: opts.prior ?? false,
-    backend: backend.name,
-  };
-
-  let ckpt: TrainCheckpoint | null = null;
-  if (opts.resume) {
-    if (!opts.checkpointDir) throw new TrainError('resume needs a checkpoint directory');
-    ckpt = readCheckpoint(opts.checkpointDir);
-    if (ckpt) {
-      const why = identityMismatch(ckpt.identity, identity);
-      if (why) throw new CheckpointError(`cannot resume: ${why}`);
-    }
-  }
+  const identity: CheckpointIdentity = { envId: opts.envId, envKwargs, agent: opts.agent, seed: opts.seed, hyper: h, prior: opts.prior ?? false, backend: backend.name };
+  const ckpt: TrainCheckpoint | null = opts.resume ? loadCheckpoint(opts.checkpointDir, identity) : null;
 
   const policy = ckpt ? Policy.fromJSON(ckpt.policy) : initialPolicy(envInfo, h, opts.agent, opts.seed, opts.prior ?? false, opts.envId);
-  const vars = policy.variables();
-  const adam = new Adam(vars.all, policy.allParams(), { beta1: 0.9, beta2: 0.999, epsilon: h.adamEps, maxGradNorm: h.maxGradNorm });
-  const actionRng = Rng.derive(opts.seed, RNG_LABELS.actions);
-  const shuffleRng = Rng.derive(opts.seed, RNG_LABELS.minibatches);
-  const withCost = opts.agent === 'ppo-lagrangian';
-  const multiplier = withCost ? new LagrangeMultiplier(h.lagrangeInit, h.lagrangeLr, h.costLimit, h.lagrangeKp) : null;
-
-  const vec = new SyncVectorEnv(Array.from({ length: N }, () => () => makeEnv(opts.envId, envKwargs)));
-  let explore: Exploration | null;
-  try {
-    explore = Exploration.create(h, vec, opts.seed);
-  } catch (e) {
-    vec.close();
-    throw new TrainError((e as Error).message);
-  }
-  const buf = new RolloutBuffer(h.numSteps, N, d, A, withCost);
-  const curObs = new Float32Array(N * d);
-  const partRet = new Float64Array(N);
-  const partLen = new Float64Array(N);
-  const partCost = new Float64Array(N);
-  let history = new ActionHistory(A);
-  let update = 0;
-  let envSteps = 0;
-  let episodes = 0;
-  let resumedFrom: CheckpointInfo | null = null;
-
-  if (ckpt) {
-    adam.setState(ckpt.adam);
-    actionRng.setState(ckpt.rngs.actions);
-    shuffleRng.setState(ckpt.rngs.minibatches);
-    if (multiplier && ckpt.lagrange) {
-      multiplier.value = ckpt.lagrange.value;
-      multiplier.integral = ckpt.lagrange.integral;
-    }
-    partRet.set(ckpt.partial.ret);
-    partLen.set(ckpt.partial.len);
-    partCost.set(ckpt.partial.cost);
-    curObs.set(base64ToF32(ckpt.currentObs));
-    history = ActionHistory.deserialize(A, ckpt.actionHistory);
-    explore?.setState(ckpt.exploration);
-    update = ckpt.update;
-    envSteps = ckpt.envSteps;
-    episodes = ckpt.episodes;
-    resumedFrom = { update, envSteps, episodes };
-    opts.onResume?.({ ...resumedFrom, extra: ckpt.extra });
-    // Replay: bring every env back to where it was (see checkpoint.ts).
-    // Go-Explore's archive and restarts are replayed too: the same hooks, in the same order.
-    // (Not `explore?.hook(vec.step(...))`: optional chaining would skip the step itself.)
-    const b0 = vec.reset({ seed: opts.seed });
-    explore?.onReset(b0);
-    const acts = new Int32Array(N);
-    for (let s = 0; s < history.length / N; s++) {
-      const b = vec.step(history.read(s, acts));
-      explore?.afterStep(b);
-    }
-    ckpt = null;
-  } else {
-    const b = vec.reset({ seed: opts.seed });
-    explore?.onReset(b);
-    observe(policy, b.obs, N, curObs);
-  }
-
-  const perUpdate = N * h.numSteps;
-  const numUpdates = Math.max(update, Math.ceil(opts.steps / perUpdate));
-  let lastDiag: UpdateDiagnostics | null = null;
+  const run = new Run(
+    { envId: opts.envId, envKwargs, agent: opts.agent, seed: opts.seed, hyper: h, env: envInfo, learner: opts.learner ?? 'fast', onEpisode: opts.onEpisode },
+    policy,
+  );
+  const N = h.numEnvs;
+  let numUpdates = Math.ceil(opts.steps / (N * h.numSteps));
+  const timing = new Timing(run);
+  const diagnostics = new Diagnostics(timing, () => numUpdates, opts.onUpdate);
+  const checkpoints = new Checkpoints(
+    { dir: opts.checkpointDir, every: opts.checkpointEvery, onCheckpoint: opts.onCheckpoint, onResume: opts.onResume },
+    identity,
+    () => numUpdates,
+  );
+  // In this order: diagnostics read the timing; a checkpoint follows the caller's onUpdate.
+  const hooks: TrainHook[] = [timing, diagnostics, checkpoints];
   let stopped: TrainResult['stopped'] = 'completed';
-  const total = { env: 0, act: 0, learn: 0, learnTfjs: 0 };
-  let peakRss = process.memoryUsage().rss;
-  const out = { actions: buf.actions, logp: buf.logp, values: buf.values, costValues: buf.costValues };
-  const stepActions = new Int32Array(N);
-
-  const saveCheckpoint = () => {
-    if (!opts.checkpointDir) return;
-    const info: CheckpointInfo = { update, envSteps, episodes };
-    const extra = opts.onCheckpoint?.(info);
-    writeCheckpoint(opts.checkpointDir, {
-      format: CHECKPOINT_FORMAT,
-      identity,
-      ...info,
-      policy: policy.toJSON(),
-      adam: adam.getState(),
-      rngs: { actions: actionRng.getState(), minibatches: shuffleRng.getState() },
-      lagrange: multiplier ? { value: multiplier.value, integral: multiplier.integral } : null,
-      partial: { ret: Array.from(partRet), len: Array.from(partLen), cost: Array.from(partCost) },
-      currentObs: f32ToBase64(curObs),
-      actionHistory: history.serialize(),
-      extra: extra ?? null,
-      exploration: explore ? explore.getState() : null,
-    });
-  };
 
   try {
-    rollouts: while (update < numUpdates) {
-      const tStart = performance.now();
-      const remaining = opts.steps - envSteps;
-      buf.steps = Math.max(1, Math.min(h.numSteps, Math.ceil(remaining / N)));
-      let envSec = 0;
-      let actSec = 0;
-      const epReturns: number[] = [];
-      const epCosts: number[] = [];
-      let exploreEpisodes = 0;
-      for (let t = 0; t < buf.steps; t++) {
-        if (opts.signal?.aborted) {
-          stopped = 'aborted';
-          break rollouts;
-        }
-        const base = t * N;
-        const ta = performance.now();
-        buf.obs.set(curObs, base * d);
-        buf.masks.set(vec.buffers.actionMasks, base * A);
-        policy.actBatch(curObs, vec.buffers.actionMasks, N, actionRng, out, base);
-        stepActions.set(buf.actions.subarray(base, base + N));
-        if (opts.checkpointDir) history.push(stepActions); // only checkpoints need the replay record
-        const te = performance.now();
-        const b = vec.step(stepActions);
-        const tr = performance.now();
-        envSteps += N;
-        for (let i = 0; i < N; i++) {
-          const k = base + i;
-          buf.rewards[k] = b.rewards[i]!;
-          buf.costs[k] = b.costs[i]!;
-          buf.terminated[k] = b.terminated[i]!;
-          buf.truncated[k] = b.truncated[i]!;
-          buf.valid[k] = b.resetStep[i] ? 0 : 1;
-          if (b.resetStep[i]) continue;
-          partRet[i]! += b.rewards[i]!;
-          partCost[i]! += b.costs[i]!;
-          partLen[i]! += 1;
-          if ((b.terminated[i] || b.truncated[i]) && explore?.isExploring(i)) {
-            // A Go-Explore episode started mid-way from an archived state: trained on, not reported.
-            exploreEpisodes++;
-            partRet[i] = 0;
-            partLen[i] = 0;
-            partCost[i] = 0;
-          } else if (b.terminated[i] || b.truncated[i]) {
-            const ep: EpisodeRecord = {
-              episode: episodes++,
-              envSteps,
-              return: partRet[i]!,
-              length: partLen[i]!,
-              cost: partCost[i]!,
-              info: b.finalInfos[i] ?? {},
-            };
-            epReturns.push(ep.return);
-            epCosts.push(ep.cost);
-            partRet[i] = 0;
-            partLen[i] = 0;
-            partCost[i] = 0;
-            opts.onEpisode?.(ep);
-          }
-        }
-        explore?.afterStep(b);
-        observe(policy, b.obs, N, curObs);
-        const tn = performance.now();
-        envSec += tr - te;
-        actSec += te - ta + (tn - tr);
+    if (ckpt) checkpoints.restore(run, ckpt, envInfo);
+    else run.reset();
+    numUpdates = Math.max(run.update, numUpdates);
+    const { buf, episodes, explore } = run;
+    while (run.update < numUpdates) {
+      for (const k of hooks) k.beforeRollout?.(run);
+      buf.steps = Math.max(1, Math.min(h.numSteps, Math.ceil((opts.steps - episodes.envSteps) / N)));
+      const complete = collectRollout({
+        vec: timing.vec,
+        policy,
+        buf,
+        rng: run.actionRng,
+        curObs: run.curObs,
+        episodes,
+        explore,
+        history: opts.checkpointDir ? run.history : null,
+        signal: opts.signal,
+      });
+      if (!complete) {
+        stopped = 'aborted';
+        break;
       }
-      // Bootstrap values of the observations after the last step.
-      policy.valuesBatch(curObs, N, buf.lastValues, 0);
-      if (buf.lastCostValues) policy.costValuesBatch(curObs, N, buf.lastCostValues, 0);
+      for (const k of hooks) k.afterRollout?.(run);
 
-      update += 1;
-      const lr = h.annealLr ? h.learningRate * (1 - (update - 1) / numUpdates) : h.learningRate;
-      const tl = performance.now();
-      const meanCost = epCosts.length ? mean(epCosts) : null;
-      explore?.beforeUpdate(buf, curObs, update, numUpdates);
-      let res: EpochResult;
-      if (opts.agent === 'ppo') res = ppoUpdate(policy, adam, buf, h, lr, shuffleRng);
-      else if (opts.agent === 'reinforce') res = reinforceUpdate(policy, adam, buf, h, lr, shuffleRng);
-      else res = ppoLagrangianUpdate(policy, adam, buf, h, lr, shuffleRng, multiplier!, meanCost);
+      run.update += 1;
+      const lr = h.annealLr ? h.learningRate * (1 - (run.update - 1) / numUpdates) : h.learningRate;
+      explore?.beforeUpdate(buf, run.curObs, run.update, numUpdates);
+      const result = run.agent.update(run.learner, buf, h, lr, episodes.costs.length ? mean(episodes.costs) : null);
       policy.paramsChanged();
       const exploreTfjs = explore ? explore.afterUpdate(buf) : 0;
-      const learnSec = (performance.now() - tl) / 1000;
-      const wall = (performance.now() - tStart) / 1000;
-      total.env += envSec / 1000;
-      total.act += actSec / 1000;
-      total.learn += learnSec;
-      total.learnTfjs += res.tfjsSeconds + exploreTfjs;
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      lastDiag = {
-        update,
-        numUpdates,
-        envSteps,
-        ...res.stats,
-        explainedVariance: explainedVariance(buf),
-        gradNorm: res.gradNorm,
-        learningRate: lr,
-        epochs: res.epochsRun,
-        gradientSteps: res.minibatches,
-        stepsPerSec: (buf.steps * N) / wall,
-        episodes: epReturns.length,
-        meanReturn: epReturns.length ? mean(epReturns) : null,
-        meanCost,
-        lagrangeMultiplier: multiplier ? multiplier.value : null,
-        costValueLoss: withCost ? res.stats.costValueLoss : null,
-        priorKl: h.priorKl > 0 ? res.stats.priorKl : null,
-        exploration: explore ? explore.diagnostics() : null,
-        exploreEpisodes,
-        seconds: { env: envSec / 1000, act: actSec / 1000, learn: learnSec, learnTfjs: res.tfjsSeconds + exploreTfjs },
-      };
-      opts.onUpdate?.(lastDiag, policy);
-      const every = opts.checkpointEvery ?? 10;
-      const scheduled = update % every === 0 || update === numUpdates;
-      if (opts.checkpointDir && scheduled) saveCheckpoint();
+      const outcome: UpdateOutcome = { result, learningRate: lr, tfjsSeconds: result.tfjsSeconds + exploreTfjs };
+      for (const k of hooks) k.afterUpdate?.(run, outcome);
+
       // The loop is synchronous: without this turn of the event loop a signal handler (Ctrl-C)
       // would never run until training ended. Once per update, so it costs nothing measurable.
       await new Promise<void>((r) => setImmediate(r));
-      if (opts.stop?.aborted && update < numUpdates) {
-        if (opts.checkpointDir && !scheduled) saveCheckpoint();
+      if (opts.stop?.aborted && run.update < numUpdates) {
+        for (const k of hooks) k.onStop?.(run);
         stopped = 'stopped';
         break;
       }
     }
   } finally {
-    vec.close();
-    policy.dispose();
-    explore?.dispose();
+    run.dispose();
   }
 
   return {
@@ -510,50 +260,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     backend,
     hyper: h,
     env: envInfo,
-    updates: update,
-    envSteps,
-    episodes,
+    updates: run.update,
+    envSteps: run.episodes.envSteps,
+    episodes: run.episodes.count,
     stopped,
-    resumedFrom,
-    lagrangeMultiplier: multiplier ? multiplier.value : null,
-    lastDiagnostics: lastDiag,
-    seconds: { wall: (performance.now() - t0) / 1000, ...total },
-    peakRssBytes: peakRss,
+    resumedFrom: checkpoints.resumedFrom,
+    lagrangeMultiplier: run.agent.multiplier ? run.agent.multiplier.value : null,
+    lastDiagnostics: diagnostics.last,
+    seconds: { wall: (performance.now() - t0) / 1000, ...timing.total },
+    peakRssBytes: timing.peakRssBytes,
   };
 }
-
-/** Feeds new observations to the running normaliser, then writes their normalised form to `out`. */
-function observe(policy: Policy, obs: Float32Array, n: number, out: Float32Array): void {
-  const rms = policy.obsRms;
-  if (rms) for (let i = 0; i < n; i++) rms.update(obs, i * policy.obsDim);
-  policy.normalizeInto(obs, n, out);
-}
-
-function mean(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
-}
-
-function explainedVariance(buf: RolloutBuffer): number {
-  let n = 0;
-  let sr = 0;
-  let sr2 = 0;
-  let se = 0;
-  let se2 = 0;
-  for (let k = 0; k < buf.length; k++) {
-    if (!buf.valid[k]) continue;
-    const r = buf.returns[k]!;
-    const e = r - buf.values[k]!;
-    n++;
-    sr += r;
-    sr2 += r * r;
-    se += e;
-    se2 += e * e;
-  }
-  if (n < 2) return Number.NaN;
-  const varR = sr2 / n - (sr / n) ** 2;
-  const varE = se2 / n - (se / n) ** 2;
-  return varR > 0 ? 1 - varE / varR : Number.NaN;
-}
-

@@ -14,7 +14,7 @@
  * Buffers returned by `reset`/`step` belong to the vector env and are overwritten by the next call:
  * they are views, documented as such, so the hot loop allocates nothing. Copy what you keep.
  */
-import type { Env, Info } from './core.js';
+import { stepCost, type Env, type Info } from './core.js';
 import { Discrete, flatten, type Space, type SpaceValue } from './spaces.js';
 import { Rng } from './rng.js';
 
@@ -176,7 +176,7 @@ export class SyncVectorEnv {
         const r = env.step(a);
         this.writeObs(i, r.obs, r.info);
         b.rewards[i] = r.reward;
-        b.costs[i] = typeof r.info['cost'] === 'number' ? (r.info['cost'] as number) : 0;
+        b.costs[i] = stepCost(r.info);
         b.terminated[i] = r.terminated ? 1 : 0;
         b.truncated[i] = r.truncated ? 1 : 0;
         stepInfo = r.info;

@@ -15,7 +15,8 @@ import { hideBin } from 'yargs/helpers';
 import {
   AGENTS,
   BACKEND_REQUESTS,
-  HYPER_DOCS,
+  HYPERPARAMETER_NAMES,
+  HYPERPARAMETERS,
   createPolicy,
   describeBackend,
   evaluate,
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
   for (const kv of argv.hyper ?? []) {
     const eq = kv.indexOf('=');
     const key = kv.slice(0, eq) as keyof Hyperparameters;
-    if (eq < 0 || !(key in HYPER_DOCS)) throw new UsageError(`--hyper ${kv}: expected KEY=VALUE with KEY one of ${Object.keys(HYPER_DOCS).join(', ')}`);
+    if (eq < 0 || !(key in HYPERPARAMETERS)) throw new UsageError(`--hyper ${kv}: expected KEY=VALUE with KEY one of ${HYPERPARAMETER_NAMES.join(', ')}`);
     try {
       (hyper as Record<string, unknown>)[key] = parseHyperValue(key, kv.slice(eq + 1));
     } catch (e) {

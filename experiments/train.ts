@@ -25,11 +25,13 @@ import {
   BackendUnavailableError,
   CheckpointError,
   EnvError,
-  HYPER_DOCS,
+  HYPERPARAMETER_NAMES,
   HyperparameterError,
   TrainError,
   describeBackend,
   describeEnv,
+  hyperFlag,
+  hyperHelp,
   evaluate,
   parseHyperValue,
   readCheckpoint,
@@ -67,10 +69,6 @@ const UPDATE_COLUMNS = [
 
 function usage(msg: string): never {
   throw new UsageError(msg);
-}
-
-function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 function csvRow(values: readonly unknown[]): string {
@@ -216,8 +214,9 @@ async function main(): Promise<number> {
     .option('resume', { type: 'string', describe: 'continue the run in this directory from its last checkpoint (its config.json gives every setting)' })
     .option('checkpoint-every', { type: 'string', default: '10', describe: `updates between checkpoints, 1 to ${LIMITS.checkpointEvery}` })
     .option('eval-episodes', { type: 'string', default: '10', describe: `stochastic evaluation episodes of the final policy, 0 to ${LIMITS.evalEpisodes} (0: none)` });
-  for (const [key, doc] of Object.entries(HYPER_DOCS)) {
-    y = y.option(kebab(key), { type: 'string', group: 'Hyperparameters (default: per agent and env, see config.json):', describe: `${doc.help} [${doc.agents.length === AGENTS.length ? 'all agents' : doc.agents.join(', ')}]` });
+  // One flag per row of the hyperparameter table (agents/hyperparameters.ts), with its help line.
+  for (const key of HYPERPARAMETER_NAMES) {
+    y = y.option(hyperFlag(key), { type: 'string', group: 'Hyperparameters (an env preset or the env\'s own discount/cost limit may override a default; config.json has what a run used):', describe: hyperHelp(key) });
   }
   y = y
     .example('npm run train -- --env classic/CartPole-v1 --agent ppo --steps 100000 --seed 1 --out runs/cartpole-1', 'PPO on CartPole (solves it within the budget)')
@@ -231,7 +230,7 @@ async function main(): Promise<number> {
   let spec: RunSpec;
   if (argv.resume !== undefined) {
     if (argv.resume.trim() === '') usage('--resume needs the run directory: --resume DIR');
-    const extra = [...RUN_FLAGS, ...Object.keys(HYPER_DOCS).map(kebab)].filter(given);
+    const extra = [...RUN_FLAGS, ...HYPERPARAMETER_NAMES.map(hyperFlag)].filter(given);
     if (extra.length > 0) usage(`--resume takes every setting from ${path.join(argv.resume, 'config.json')}; drop --${extra.join(', --')}`);
     spec = specFromConfig(argv.resume);
   } else {
@@ -243,13 +242,13 @@ async function main(): Promise<number> {
     if (argv.scenario !== undefined) envKwargs['scenario'] = argv.scenario;
     if (argv.shaping !== undefined) envKwargs['shaping'] = argv.shaping;
     const hyper: Partial<Hyperparameters> = {};
-    for (const key of Object.keys(HYPER_DOCS) as (keyof Hyperparameters)[]) {
-      const raw = args[kebab(key)];
+    for (const key of HYPERPARAMETER_NAMES) {
+      const raw = args[hyperFlag(key)];
       if (raw === undefined) continue;
       try {
         (hyper as Record<string, unknown>)[key] = parseHyperValue(key, String(raw));
       } catch (e) {
-        usage(`--${kebab(key)}: ${(e as Error).message}`);
+        usage(`--${hyperFlag(key)}: ${(e as Error).message}`);
       }
     }
     spec = {

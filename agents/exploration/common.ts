@@ -1,5 +1,5 @@
 /** Helpers the exploration methods share. */
-import type { RolloutBuffer } from '../rollout.js';
+import type { RolloutBuffer } from '../ppo.js';
 
 /**
  * The observation a sample's action led to: row (t + 1, i) of the rollout, or `curObs` row i after

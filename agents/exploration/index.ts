@@ -20,7 +20,7 @@
  */
 import type { SyncVectorEnv, VectorBuffers } from '../../env/vector.js';
 import type { Hyperparameters } from '../hyperparameters.js';
-import type { RolloutBuffer } from '../rollout.js';
+import type { RolloutBuffer } from '../ppo.js';
 import { GoExplore } from './goexplore.js';
 import { Rnd, type RndState } from './rnd.js';
 import { SimHashCounts, type SimHashState } from './simhash.js';
@@ -44,13 +44,23 @@ export interface ExplorationDiagnostics {
   restarts: number | null;
 }
 
-/** Which methods a set of hyperparameters turns on (for config files and reports). */
-export function explorationMethods(h: Pick<Hyperparameters, 'rndCoef' | 'countBeta' | 'goExplore'>): string[] {
-  const out: string[] = [];
-  if (h.rndCoef > 0) out.push('rnd');
-  if (h.countBeta > 0) out.push('simhash');
-  if (h.goExplore > 0) out.push('go-explore');
-  return out;
+/**
+ * The exploration methods, each turned on by one hyperparameter being > 0 (its other
+ * hyperparameters are in the hyperparameter table under the same prefix). Any combination may be
+ * on, with any agent of the agent table (agents/agents.ts).
+ */
+export const EXPLORATION_METHODS = [
+  { name: 'rnd', switch: 'rndCoef', about: 'Random Network Distillation: intrinsic advantage (rnd.ts)' },
+  { name: 'simhash', switch: 'countBeta', about: 'SimHash count bonus on the learning reward (simhash.ts)' },
+  { name: 'go-explore', switch: 'goExplore', about: 'Go-Explore restarts from archived cells (goexplore.ts)' },
+] as const satisfies readonly { name: string; switch: keyof Hyperparameters; about: string }[];
+
+export type ExplorationMethod = (typeof EXPLORATION_METHODS)[number]['name'];
+type Switches = Pick<Hyperparameters, (typeof EXPLORATION_METHODS)[number]['switch']>;
+
+/** Which methods a set of hyperparameters turns on, in table order (for config files and reports). */
+export function explorationMethods(h: Switches): ExplorationMethod[] {
+  return EXPLORATION_METHODS.filter((m) => h[m.switch] > 0).map((m) => m.name);
 }
 
 export class Exploration {
@@ -68,9 +78,10 @@ export class Exploration {
     seed: number,
   ) {
     const d = vec.obsDim;
-    this.rnd = h.rndCoef > 0 ? new Rnd(d, vec.numEnvs, h.hidden, h, seed) : null;
-    this.counts = h.countBeta > 0 ? new SimHashCounts(d, h.countBits, h.countBeta, seed) : null;
-    this.goExplore = h.goExplore > 0 ? new GoExplore(vec, h.goExplore, h.goExploreLevels, h.goExploreMaxCells, seed) : null;
+    const on = new Set(explorationMethods(h));
+    this.rnd = on.has('rnd') ? new Rnd(d, vec.numEnvs, h.hidden, h, seed) : null;
+    this.counts = on.has('simhash') ? new SimHashCounts(d, h.countBits, h.countBeta, seed) : null;
+    this.goExplore = on.has('go-explore') ? new GoExplore(vec, h.goExplore, h.goExploreLevels, h.goExploreMaxCells, seed) : null;
   }
 
   /** null when every method is off (plain agent: train() then runs exactly as before). */

@@ -39,7 +39,7 @@ import { backwardMlp, forwardMlp } from '../gradients.js';
 import type { Hyperparameters } from '../hyperparameters.js';
 import { initMlp, JsMlp, paramShapes, type MlpSpec } from '../mlp.js';
 import { base64ToF32, f32ToBase64 } from '../policy.js';
-import type { RolloutBuffer } from '../rollout.js';
+import type { RolloutBuffer } from '../ppo.js';
 import { nextObsRow } from './common.js';
 
 const OBS_CLIP = 5;

@@ -12,7 +12,7 @@
  * are packed into an integer key (k <= 52). The count table is saved in checkpoints.
  */
 import { Rng } from '../../env/rng.js';
-import type { RolloutBuffer } from '../rollout.js';
+import type { RolloutBuffer } from '../ppo.js';
 import { nextObsRow } from './common.js';
 
 export interface SimHashState {

@@ -14,7 +14,7 @@ import { Rnd } from '../../agents/exploration/rnd.js';
 import { SimHashCounts } from '../../agents/exploration/simhash.js';
 import { HyperparameterError, PPO_DEFAULTS, resolveHyperparameters, type Hyperparameters } from '../../agents/hyperparameters.js';
 import { f32ToBase64 } from '../../agents/policy.js';
-import { RolloutBuffer } from '../../agents/rollout.js';
+import { RolloutBuffer } from '../../agents/ppo.js';
 import { train, TrainError, type EpisodeRecord, type TrainOptions, type UpdateDiagnostics } from '../../agents/train.js';
 import { Rng } from '../../env/rng.js';
 import { SyncVectorEnv } from '../../env/vector.js';

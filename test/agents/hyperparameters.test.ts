@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import {
   AGENTS,
   ENV_PRESETS,
-  HYPER_DOCS,
+  HYPERPARAMETERS,
+  HYPERPARAMETER_NAMES,
+  hyperFlag,
+  hyperHelp,
   PPO_DEFAULTS,
   agentDefaults,
   parseHyperValue,
@@ -15,8 +18,8 @@ describe('hyperparameters', () => {
   it('documents every field of every agent\'s defaults', () => {
     for (const agent of AGENTS) {
       const d = agentDefaults(agent);
-      assert.deepEqual(Object.keys(d).sort(), Object.keys(HYPER_DOCS).sort());
-      for (const doc of Object.values(HYPER_DOCS)) assert.ok(doc.help.length > 10);
+      assert.deepEqual(Object.keys(d), HYPERPARAMETER_NAMES);
+      for (const doc of Object.values(HYPERPARAMETERS)) assert.ok(doc.help.length > 10);
     }
   });
 
@@ -55,5 +58,49 @@ describe('hyperparameters', () => {
     assert.throws(() => parseHyperValue('hidden', '64,x'), /comma-separated positive integers/);
     assert.throws(() => parseHyperValue('gamma', ''), /must be a number/);
     assert.throws(() => parseHyperValue('clipVloss', 'yes'), /true or false/);
+  });
+});
+
+describe('the hyperparameter table is the one declaration', () => {
+  it('derives the defaults the agents had when they were listed by hand (values and key order)', () => {
+    // The PPO defaults as they were written out before the table (issue 15): a changed default is
+    // a behaviour change and must be made on purpose, here and in the fingerprints.
+    const ppo = {
+      numEnvs: 8, numSteps: 128, learningRate: 1e-3, annealLr: true, gamma: 0.99, gaeLambda: 0.95, updateEpochs: 4,
+      numMinibatches: 4, normAdv: true, clipCoef: 0.2, clipVloss: true, entCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5,
+      targetKl: null, adamEps: 1e-5, hidden: [64, 64], activation: 'tanh', normObs: false, obsClip: 10, priorKl: 0,
+      costLimit: 1, lagrangeInit: 0, lagrangeLr: 0.02, lagrangeKp: 0.1, rndCoef: 0, rndAnneal: false, rndGamma: 0.99,
+      rndHidden: [64], rndOutput: 16, rndLearningRate: 1e-3, rndUpdateProportion: 0.25, rndEpochs: 2, countBeta: 0,
+      countBits: 32, countAnneal: false, goExplore: 0, goExploreLevels: 4, goExploreMaxCells: 20_000,
+    };
+    assert.equal(JSON.stringify(agentDefaults('ppo')), JSON.stringify(ppo));
+    assert.equal(JSON.stringify(agentDefaults('ppo-lagrangian')), JSON.stringify(ppo));
+    const reinforce = { ...ppo, learningRate: 3e-3, gaeLambda: 1, updateEpochs: 1, numMinibatches: 1, clipVloss: false, normObs: true };
+    assert.equal(JSON.stringify(agentDefaults('reinforce')), JSON.stringify(reinforce));
+  });
+
+  it('validates every numeric row at the edges of its declared range', () => {
+    for (const key of HYPERPARAMETER_NAMES) {
+      const s = HYPERPARAMETERS[key] as { kind: string; range?: readonly [number, number]; openLo?: boolean };
+      if (!s.range) continue;
+      const [lo, hi] = s.range;
+      const ok = s.openLo ? (s.kind === 'int' ? lo + 1 : Math.min(hi, lo + 1e-6)) : lo;
+      assert.doesNotThrow(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: ok } as Partial<Hyperparameters>), `${key}=${ok}`);
+      const below = s.openLo ? lo : s.kind === 'int' ? lo - 1 : lo - 1e-6;
+      assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: below } as Partial<Hyperparameters>), new RegExp(`^HyperparameterError: ${key} must be `), `${key}=${below}`);
+      if (Number.isFinite(hi)) assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: hi * 2 + 1 } as Partial<Hyperparameters>), new RegExp(`${key} must be`));
+      if (s.kind === 'int') assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { [key]: lo + 0.5 } as Partial<Hyperparameters>), new RegExp(`${key} must be`));
+    }
+    assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { countBits: 53 }), /countBits must be an integer in \[1, 52\] \(the hash is a float64 integer\), got 53/);
+    assert.throws(() => resolveHyperparameters('ppo', 'x/Y-v0', { normObs: 1 as never }), /normObs must be true or false, got 1/);
+  });
+
+  it('gives each row a --kebab-case flag and a help line with its agents and defaults', () => {
+    assert.equal(hyperFlag('learningRate'), 'learning-rate');
+    assert.equal(hyperFlag('goExploreMaxCells'), 'go-explore-max-cells');
+    assert.equal(hyperHelp('learningRate'), 'Adam learning rate (start value when annealed) [all agents; default 0.001; reinforce 0.003]');
+    assert.match(hyperHelp('costLimit'), /\[ppo-lagrangian; default 1\]$/);
+    assert.match(hyperHelp('hidden'), /default 64,64\]$/);
+    assert.equal(new Set(HYPERPARAMETER_NAMES.map(hyperFlag)).size, HYPERPARAMETER_NAMES.length);
   });
 });

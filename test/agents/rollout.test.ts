@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RolloutBuffer } from '../../agents/rollout.js';
+import { RolloutBuffer } from '../../agents/ppo.js';
 
 /** One env, a hand-written trajectory with a termination, an autoreset step and a truncation. */
 function buffer(): RolloutBuffer {

@@ -94,6 +94,19 @@ describe('train()', () => {
     assert.ok(a.some((x) => x !== 0));
   });
 
+  it("learner 'autodiff' (ppo.ts's readable step) trains like the fast path: same first rollout, same first update to float32 rounding", async () => {
+    const fast = await run({ agent: 'ppo', steps: 128, seed: 4 });
+    const auto = await run({ agent: 'ppo', steps: 128, seed: 4, learner: 'autodiff' });
+    // The first rollout comes from the same initial policy and action stream: identical episodes.
+    const firstRollout = (r: typeof fast) => rows(r.episodes.filter((e) => e.envSteps <= 64));
+    assert.deepEqual(firstRollout(auto), firstRollout(fast));
+    const [f, a] = [fast.updates[0]!, auto.updates[0]!];
+    for (const k of ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'gradNorm'] as const) {
+      assert.ok(Math.abs(f[k] - a[k]) <= 1e-4 * Math.max(1, Math.abs(f[k])), `${k}: fast ${f[k]} vs autodiff ${a[k]}`);
+    }
+    assert.equal(auto.result.updates, 2);
+  });
+
   it('keeps the tfjs tensor count flat across 50 updates and releases everything at the end', async () => {
     const baseline = tf.memory().numTensors;
     const counts: number[] = [];

@@ -14,7 +14,7 @@
  *
  * `run` never throws: any failure becomes text and a non-zero status.
  */
-import type { Info } from '../../core.js';
+import { stepCost, type Info } from '../../core.js';
 import type { SandboxAction } from '../actions.js';
 import type { SandboxEnv } from '../env.js';
 import type { Verb } from '../actions.js';
@@ -329,7 +329,7 @@ export class ShellSession {
       command: typeof info.command === 'string' ? info.command : (this.table[action]?.label ?? String(action)),
       output,
       reward: res.reward,
-      cost: typeof info.cost === 'number' ? info.cost : 0,
+      cost: stepCost(info),
       terminated: res.terminated,
       truncated: res.truncated,
       result,
