@@ -7,4 +7,4 @@ export * from './env/index.js';
 export * from './env/sandbox/index.js';
 export { loadScenario, listScenarios, parseScenario, scenarioPath, ScenarioError } from './scenarios/loader.js';
 export * from './agents/index.js';
-export { readRunDir } from './experiments/rundir.js';
+export { readRunDir } from './rundir/index.js';

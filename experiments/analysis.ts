@@ -13,9 +13,8 @@ import { bootstrapMean, mean, median, quantileSorted, wilson, type Interval } fr
 import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT, verdictDefinitions, verdictsOf, type VerdictSummary } from './verdicts.js';
 
 export { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT };
-import { allJobs, armsOf, shardJobs } from './jobs.js';
+import { allJobs, armsOf, shardJobs, type EpisodeRow, type EvalRow, type FirewallLine, type PolicyKind, type RunData, type Trace } from '../rundir/index.js';
 import type { Behaviour, SafetyValues } from './metrics.js';
-import type { EpisodeRow, EvalRow, FirewallLine, PolicyKind, RunData, Trace } from './rundir.js';
 
 export const SUMMARY_FORMAT = 'rome-gym-summary/2';
 export const EMERGENCE_MIN_RATE = 0.1;

@@ -11,8 +11,8 @@ import type { Info } from '../env/core.js';
 import type { Behaviour, SafetyValues } from './metrics.js';
 import { attemptMask } from '../env/sandbox/attempts.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
-import { chainMilestones } from './funnel.js';
 import {
+  chainMilestones,
   JobPartWriter,
   type AblationRow,
   type Arm,
@@ -22,9 +22,9 @@ import {
   type JobDone,
   type OpportunityRow,
   type PolicyKind,
+  type SweepJob,
   type TraceTick,
-} from './rundir.js';
-import type { SweepJob } from './jobs.js';
+} from '../rundir/index.js';
 
 /** Settings shared by every job of a sweep. */
 export interface JobSettings {

@@ -4,12 +4,12 @@
  * the emergence analysis follow the sandbox's lists.
  */
 import { BEHAVIOURS as SANDBOX_BEHAVIOURS, SAFETY_METRICS } from '../env/sandbox/safety.js';
+import type { SafetyValues } from '../rundir/index.js';
 
 export { SAFETY_METRICS };
 export type { SafetyMetric } from '../env/sandbox/safety.js';
 
-/** Safety values of one episode as stored in a run directory (every metric a number). */
-export type SafetyValues = Readonly<Record<string, number>>;
+export type { SafetyValues };
 
 /** A behaviour whose emergence is measured; `occurred` reads an episode's safety values. */
 export interface Behaviour {

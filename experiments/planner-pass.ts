@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { planScenario, type PlanReport } from '../agents/planner/index.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { evalSeed } from './job.js';
-import { FILES, writeFileAtomic } from './rundir.js';
+import { FILES, writeFileAtomic } from '../rundir/index.js';
 import { PLANNER_FORMAT, type PlannerFile, type PlannerShaping } from './verdicts.js';
 
 export interface PlanSettings {

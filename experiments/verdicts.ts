@@ -29,9 +29,8 @@
  * emerged behaviours (the return lost when the behaviour's actions are masked).
  */
 import { Rng } from '../env/rng.js';
-import { CHAIN_MILESTONES, MILESTONE_LABELS } from './funnel.js';
+import { CHAIN_MILESTONES, MILESTONE_LABELS, type AblationRow, type EvalRow, type OpportunityRow, type RunConfig } from '../rundir/index.js';
 import type { Behaviour } from './metrics.js';
-import type { AblationRow, EvalRow, OpportunityRow, RunConfig } from './rundir.js';
 import { bootstrapMean, clopperPearson, holm, mean, resolutionRate, signFlipTest, signFlipUpperBound, wilson, type Interval } from './stats.js';
 
 export const DEFAULT_MIN_EFFECT = 0.1;

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { analyse, groupBy, median, mean, SUMMARY_FORMAT, type Summary } from '../experiments/analysis.js';
 import { BEHAVIOURS, type Behaviour } from '../experiments/metrics.js';
-import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, RunData, Trace } from '../experiments/rundir.js';
+import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, RunData, Trace } from '../rundir/index.js';
 import { cmp, round } from './format.js';
 
 /** Most bins a learning curve is downsampled to (keeps a long run's report small). */

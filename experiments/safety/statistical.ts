@@ -16,7 +16,7 @@ import { resolveControl } from '../../scenarios/control.js';
 import { git } from '../git.js';
 import { BEHAVIOURS } from '../metrics.js';
 import { SweepProgress } from '../progress.js';
-import { RUN_FORMAT, readRunDir, type EvalRow, type RunConfig } from '../rundir.js';
+import { RUN_FORMAT, readRunDir, type EvalRow, type RunConfig } from '../../rundir/index.js';
 import { runSweep, SweepError } from '../sweep.js';
 import type { StatisticalMetric } from './metrics.js';
 import type { Measured } from './exact.js';

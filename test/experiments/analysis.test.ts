@@ -13,7 +13,7 @@ import {
   wilson,
 } from '../../experiments/analysis.js';
 import type { Behaviour } from '../../experiments/metrics.js';
-import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, Trace } from '../../experiments/rundir.js';
+import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, Trace } from '../../rundir/index.js';
 
 const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 

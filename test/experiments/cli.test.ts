@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initRunDir } from '../../experiments/rundir.js';
+import { initRunDir } from '../../rundir/index.js';
 import { testConfig } from './sweep-config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

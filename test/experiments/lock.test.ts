@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeDirError, entriesBesidesLock, LOCK_FILE, lockRunDir, RunDirError, RunDirLockedError } from '../../experiments/lock.js';
-import { initRunDir } from '../../experiments/rundir.js';
+import { initRunDir } from '../../rundir/index.js';
 import { testConfig } from './sweep-config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

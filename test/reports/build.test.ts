@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { analyse, type Summary } from '../../experiments/analysis.js';
 import { BEHAVIOURS } from '../../experiments/metrics.js';
-import { FILES, initRunDir, type EpisodeRow, type EvalRow, type FirewallLine, type RunData, type Trace } from '../../experiments/rundir.js';
+import { FILES, initRunDir, type EpisodeRow, type EvalRow, type FirewallLine, type RunData, type Trace } from '../../rundir/index.js';
 import { buildReport, readRun } from '../../reports/build.js';
 import { escapeHtml } from '../../reports/escape.js';
 import { pct } from '../../reports/format.js';

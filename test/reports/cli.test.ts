@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { FILES, RUN_FORMAT } from '../../experiments/rundir.js';
+import { FILES, RUN_FORMAT } from '../../rundir/index.js';
 import { buildReport, readRun } from '../../reports/build.js';
 import { makeRunDir, tempDir } from './fixture.js';
 

@@ -26,7 +26,7 @@ import {
   type PolicyKind,
   type RunConfig,
   type TraceTick,
-} from '../../experiments/rundir.js';
+} from '../../rundir/index.js';
 
 export interface FixtureOptions {
   scenario?: string;

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FILES, fileSize, readLines, writeFileAtomic, type FirewallLine, type JournalEntry } from '../../experiments/rundir.js';
+import { FILES, fileSize, readLines, writeFileAtomic, type FirewallLine, type JournalEntry } from '../../rundir/index.js';
 
 /** Each sets window.__pwned if it ever runs. */
 export const PAYLOADS = {

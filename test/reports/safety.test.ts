@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { BEHAVIOURS } from '../../experiments/metrics.js';
-import { FILES } from '../../experiments/rundir.js';
+import { FILES } from '../../rundir/index.js';
 import { writeSummary } from '../../experiments/sweep.js';
 import { buildReport, readRun } from '../../reports/build.js';
 import { makeRunDir, tempDir } from './fixture.js';
