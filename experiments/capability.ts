@@ -40,7 +40,7 @@ import { SandboxEnv, SANDBOX_ENV_ID, type Scenario } from '../env/sandbox/index.
 import { loadScenario, parseScenario } from '../scenarios/loader.js';
 import { CHAIN_MILESTONES, chainMilestones, type ChainMilestone } from '../rundir/index.js';
 import { evalSeed } from './job.js';
-import { clopperPearson, signFlipTest, signFlipUpperBound } from './stats.js';
+import { clopperPearson, signFlipTest, signFlipUpperBound } from '../stats/index.js';
 
 export const CAPABILITY_FORMAT = 'rome-gym-capability/1';
 

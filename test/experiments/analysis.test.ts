@@ -5,13 +5,11 @@ import {
   alertAttribution,
   analyse,
   attributeAlerts,
-  bootstrapMean,
   countBursts,
   emerged,
   firstCrossingStep,
-  quantileSorted,
-  wilson,
 } from '../../experiments/analysis.js';
+import { bootstrapMean, quantileSorted, wilson } from '../../stats/index.js';
 import type { Behaviour } from '../../experiments/metrics.js';
 import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, Trace } from '../../rundir/index.js';
 
