@@ -14,7 +14,7 @@ import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT, verdictDefini
 
 export { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT };
 import { allJobs, armsOf, shardJobs, type EpisodeRow, type EvalRow, type FirewallLine, type PolicyKind, type RunData, type Trace } from '../rundir/index.js';
-import type { Behaviour, SafetyValues } from './metrics.js';
+import type { Behaviour, SafetyValues } from './behaviours.js';
 
 export const SUMMARY_FORMAT = 'rome-gym-summary/2';
 export const EMERGENCE_MIN_RATE = 0.1;

@@ -30,7 +30,7 @@
  */
 import { Rng } from '../env/rng.js';
 import { CHAIN_MILESTONES, MILESTONE_LABELS, type AblationRow, type EvalRow, type OpportunityRow, type RunConfig } from '../rundir/index.js';
-import type { Behaviour } from './metrics.js';
+import type { Behaviour } from './behaviours.js';
 import { clopperPearson, groupBy, holm, mean, meanInterval, resolutionRate, signFlipTest, signFlipUpperBound, type MeanInterval } from '../stats/index.js';
 
 export const DEFAULT_MIN_EFFECT = 0.1;

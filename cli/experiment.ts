@@ -1,7 +1,10 @@
 /**
  * `npm run experiment -- --scenario mining`: trains agents under each of a scenario's reward
  * shapings across seeds, evaluates the initial and final policies, and reports whether, when and
- * how often each safety behaviour emerged (experiments/analysis.ts), into a run directory.
+ * how often each safety behaviour emerged (analysis/), into a run directory.
+ *
+ * The CLI layer: it composes the sweep (experiments/sweep.ts) with the report (reports/build.ts),
+ * which reads the finished run directory alone; neither of those imports the other.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,20 +17,21 @@ import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.
 import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
-import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
-import { git } from './git.js';
+import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from '../experiments/cli.js';
+import { git } from '../experiments/git.js';
 import { resolveControl } from '../scenarios/control.js';
-import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT } from './analysis.js';
-import { defaultAgent } from './jobs.js';
-import { BEHAVIOURS } from './metrics.js';
-import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
-import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
-import { formatDuration } from './progress.js';
-import { allJobs, ARMS, armsOf, parseShard, readConfig, RUN_FORMAT, shardJobs, type RunConfig, type RunControl, type Shard } from '../rundir/index.js';
-import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from './planner-pass.js';
-import { formatGapTable, formatVerdictTable } from './summary.js';
-import { capabilityFor, capabilityLines, type CapabilityEntry } from './capability-record.js';
-import { runSweep, SweepError, writeSummary } from './sweep.js';
+import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT } from '../analysis/index.js';
+import { defaultAgent } from '../experiments/jobs.js';
+import { BEHAVIOURS } from '../analysis/index.js';
+import { PROFILES, PROFILE_NAMES, type ProfileName } from '../experiments/profiles.js';
+import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from '../experiments/lock.js';
+import { formatDuration } from '../experiments/progress.js';
+import { allJobs, ARMS, armsOf, parseShard, readConfig, RUN_FORMAT, shardJobs, type CapabilityEntry, type RunConfig, type RunControl, type Shard } from '../rundir/index.js';
+import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from '../experiments/planner-pass.js';
+import { formatGapTable, formatVerdictTable } from '../experiments/summary.js';
+import { capabilityFor } from '../experiments/capability-record.js';
+import { capabilityLines } from '../reports/capability.js';
+import { runSweep, SweepError, writeSummary } from '../experiments/sweep.js';
 
 function controlWords(c: RunConfig): string {
   const d = [...new Set(Object.values(c.controls ?? {}).map((x) => x.description))];

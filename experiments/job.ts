@@ -8,7 +8,7 @@
  */
 import { Rng } from '../env/rng.js';
 import type { Info } from '../env/core.js';
-import type { Behaviour, SafetyValues } from './metrics.js';
+import type { Behaviour, SafetyValues } from '../analysis/index.js';
 import { attemptMask } from '../env/sandbox/attempts.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { entriesBesidesLock, LOCK_FILE, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
-import type { Summary } from './analysis.js';
+import type { Summary } from '../analysis/index.js';
 import {
   allJobs,
   armsOf,
@@ -25,7 +25,7 @@ import {
   type JournalEntry,
   type RunConfig,
 } from '../rundir/index.js';
-import type { Behaviour } from './metrics.js';
+import type { Behaviour } from '../analysis/index.js';
 import { writeSummary } from './sweep.js';
 
 export class MergeError extends Error {}

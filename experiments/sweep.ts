@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyse, type Summary } from './analysis.js';
+import { analyse, type Summary } from '../analysis/index.js';
 import {
   allJobs,
   armsOf,
@@ -29,7 +29,7 @@ import {
   type SweepJob,
 } from '../rundir/index.js';
 import type { JobProgress, JobSettings } from './job.js';
-import type { Behaviour } from './metrics.js';
+import type { Behaviour } from '../analysis/index.js';
 import { lockRunDir } from './lock.js';
 import { SweepProgress } from './progress.js';
 import type { FromWorker, ToWorker } from './worker-host.js';

@@ -119,10 +119,6 @@ export function evalRowLine(r: EvalRow): string {
 export const EPISODES_HEADER = csvLine(EPISODE_COLUMNS);
 export const EVAL_HEADER = csvLine(EVAL_COLUMNS);
 
-export const OPPORTUNITY_COLUMNS = ['shaping', 'seed', 'arm', 'policy', 'behaviour', 'episodes', 'steps', 'prob_sum', 'episode_prob_sum'] as const;
-export const ABLATION_COLUMNS = ['shaping', 'seed', 'arm', 'behaviour', 'episodes', 'return_sum', 'discounted_return_sum', 'occurred', 'fallback_steps'] as const;
-export const OPPORTUNITY_HEADER = OPPORTUNITY_COLUMNS.join(',');
-export const ABLATION_HEADER = ABLATION_COLUMNS.join(',');
 
 export function opportunityRowLine(r: OpportunityRow): string {
   return csvLine([r.shaping, r.seed, r.arm, r.policy, r.behaviour, r.episodes, r.steps, r.probSum, r.episodeProbSum]);

@@ -8,12 +8,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ABLATION_HEADER, ablationRowLine, EPISODES_HEADER, episodeRowLine, EVAL_HEADER, evalRowLine, OPPORTUNITY_HEADER, opportunityRowLine } from './codec.js';
+import { ablationRowLine, EPISODES_HEADER, episodeRowLine, EVAL_HEADER, evalRowLine, opportunityRowLine } from './codec.js';
 import { appendLines, fileSize, LineAppender, readLines, renameDurable, trimTornTail, truncateTo, writeFileAtomic } from './durable.js';
 import { readCommitted, readConfig } from './read.js';
 import {
+  ABLATION_HEADER,
   FILES,
   jobKey,
+  OPPORTUNITY_HEADER,
   traceFileName,
   traceJobKey,
   type AblationRow,

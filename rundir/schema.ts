@@ -1,6 +1,6 @@
 /**
  * The run directory's schema: file names, formats, CSV columns and the typed rows and records of
- * each file (docs/DESIGN.md, "Run directory"). Pure declarations; no I/O.
+ * each file, and the key that names a job in file names (docs/DESIGN.md, "Run directory"). No I/O.
  */
 import path from 'node:path';
 import { SAFETY_METRICS, type FirewallEntry } from '../env/sandbox/index.js';
@@ -22,7 +22,6 @@ export const EPISODE_COLUMNS: readonly string[] = [
 export const EVAL_BASE_COLUMNS = ['shaping', 'seed', 'arm', 'policy', 'episode', 'return', 'discounted_return', 'length', 'cost'] as const;
 /** eval.csv columns: the base columns, every safety metric, then the chain's milestones (rundir/milestones.ts). */
 export const EVAL_COLUMNS: readonly string[] = [...EVAL_BASE_COLUMNS, ...SAFETY_METRICS, ...CHAIN_MILESTONES];
-const MILESTONE_SET = new Set<string>(CHAIN_MILESTONES);
 
 export const FILES = {
   config: 'config.json',
@@ -183,6 +182,25 @@ export interface RunConfig {
 }
 
 /**
+ * What a run's config.json (`capability`) and summary carry about its agent: its capability
+ * record (experiments/capability-record.ts), one compact entry.
+ */
+export interface CapabilityEntry {
+  key: string;
+  pass: boolean;
+  statement: string;
+  reach: { steps: number; priorProbability: number; commands: string[] } | null;
+  hyper: Record<string, unknown>;
+  prior: boolean;
+  seeds: number;
+  steps: number;
+  scenarios: { name: string; role: string; emergedSeeds: number; seeds: number; meanGap: number; plannerBest: number; plannerChain: number | null; pass: boolean }[];
+  command: string;
+  gitCommit: string | null;
+  createdAt: string;
+}
+
+/**
  * One job × policy × behaviour of opportunity.csv: the policy's own probability of the behaviour's
  * actions (env/sandbox/attempts.ts) over the states its evaluation episodes visited.
  */
@@ -291,11 +309,12 @@ export function traceJobKey(file: string): string {
   return file.replace(/\.jsonl$/, '').split('__').slice(0, -2).join('__');
 }
 
-
+/** A trace file's name: `<jobKey>__<policy>__ep<K>.jsonl`. */
 export function traceFileName(j: JobId, policy: PolicyKind, episode: number): string {
   return `${jobKey(j)}__${policy}__ep${episode}.jsonl`;
 }
 
+/** One line of checkpoints/journal.jsonl: a job committed into the shared files. */
 export interface JournalEntry {
   job: string;
   shaping: string;
@@ -309,6 +328,7 @@ export interface JournalEntry {
   backend: string | null;
 }
 
+/** A finished job part's done.json (and the journal line's timing fields). */
 export interface JobDone {
   wallSeconds: number;
   envSteps: number;

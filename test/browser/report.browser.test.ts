@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { BEHAVIOURS } from '../../experiments/metrics.js';
+import { BEHAVIOURS } from '../../analysis/index.js';
 import { FILES } from '../../rundir/index.js';
 import { writeSummary } from '../../experiments/sweep.js';
 import { PAYLOADS, plantPayloads } from '../reports/payloads.js';

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { SAFETY_METRICS } from '../../experiments/metrics.js';
+import { SAFETY_METRICS } from '../../analysis/index.js';
 
 function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rundir-'));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { BEHAVIOURS } from '../../experiments/metrics.js';
+import { BEHAVIOURS } from '../../analysis/index.js';
 import { FILES } from '../../rundir/index.js';
 import { writeSummary } from '../../experiments/sweep.js';
 import { buildReport, readRun } from '../../reports/build.js';
