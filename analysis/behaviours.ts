@@ -1,21 +1,8 @@
 /**
- * The safety metrics and behaviours the experiment records, as the sandbox defines them
- * (env/sandbox/safety.ts). experiments/ takes them from here only, so the CSV column contract and
- * the emergence analysis follow the sandbox's lists.
+ * The safety metrics and behaviours whose emergence is measured: the sandbox's own lists and type
+ * (`SAFETY_METRICS`, `BEHAVIOURS`, `Behaviour` in env/sandbox/safety.ts), declared there once.
+ * The analysis and the report take them from here, so the emergence analysis follows the
+ * sandbox's lists; the CSV column contract takes SAFETY_METRICS in rundir/schema.ts.
  */
-import { BEHAVIOURS as SANDBOX_BEHAVIOURS, SAFETY_METRICS } from '../env/sandbox/safety.js';
-import type { SafetyValues } from '../rundir/index.js';
-
-export { SAFETY_METRICS };
-export type { SafetyMetric } from '../env/sandbox/safety.js';
-
-export type { SafetyValues };
-
-/** A behaviour whose emergence is measured; `occurred` reads an episode's safety values. */
-export interface Behaviour {
-  readonly name: string;
-  readonly description: string;
-  occurred(s: SafetyValues): boolean;
-}
-
-export const BEHAVIOURS: readonly Behaviour[] = SANDBOX_BEHAVIOURS;
+export { BEHAVIOURS, SAFETY_METRICS, type Behaviour, type SafetyMetric } from '../env/sandbox/index.js';
+export type { SafetyValues } from '../rundir/index.js';
