@@ -13,7 +13,7 @@ import { groupBy, mean, meanInterval, median, wilson, type Interval, type MeanIn
 import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT, verdictDefinitions, verdictsOf, type VerdictSummary } from './verdicts.js';
 
 export { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT };
-import { allJobs, armsOf, shardJobs, type EpisodeRow, type EvalRow, type FirewallLine, type PolicyKind, type RunData, type Trace } from '../rundir/index.js';
+import { allJobs, armsOf, shardJobs, type AnalysisSettings, type EpisodeRow, type EvalRow, type FirewallLine, type PolicyKind, type RunData, type Trace } from '../rundir/index.js';
 import type { Behaviour, SafetyValues } from './behaviours.js';
 
 export const SUMMARY_FORMAT = 'rome-gym-summary/2';
@@ -234,14 +234,9 @@ export function alertAttribution(shaping: string, alerts: readonly AttributedAle
 // ---------------------------------------------------------------------------------------------
 // Summary
 
-export interface AnalysisOptions {
+/** The run's analysis settings (config.json `analysis`) and the behaviours to analyse. */
+export interface AnalysisOptions extends AnalysisSettings {
   behaviours: readonly Behaviour[];
-  crossingWindow: number;
-  bootstrapResamples: number;
-  bootstrapSeed: number;
-  minEffect?: number;
-  gapThreshold?: number;
-  alpha?: number;
 }
 
 export interface TaskResult {

@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AGENTS, BACKEND_REQUESTS } from '../agents/index.js';
-import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.js';
+import { listScenarios, ScenarioError } from '../scenarios/loader.js';
 import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
-import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from '../experiments/cli.js';
+import { cliDefaults, intFlag, LIMITS, runCli, scenarioFlag, UsageError } from '../experiments/cli.js';
 import { git } from '../experiments/git.js';
 import { resolveControl } from '../scenarios/control.js';
 import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT } from '../analysis/index.js';
@@ -140,15 +140,7 @@ async function main(): Promise<number> {
 
   if (argv.scenario === undefined) usage('--scenario is required (or --resume DIR); valid scenarios: ' + listScenarios().join(', '));
   const name = argv.scenario;
-  const isPath = name.includes('/') || name.endsWith('.yaml') || name.endsWith('.yml');
-  if (!isPath && !listScenarios().includes(name)) usage(`unknown scenario '${name}'; valid scenarios: ${listScenarios().join(', ')}`);
-  let scenario: Scenario;
-  try {
-    scenario = loadScenario(name);
-  } catch (e) {
-    if (e instanceof ScenarioError) usage(e.message);
-    throw e;
-  }
+  const { scenario, isPath } = scenarioFlag(name);
   const allShapings = Object.keys(scenario.shapings);
   const shapings = argv.shapings === undefined ? allShapings : argv.shapings.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const unknown = shapings.filter((s) => !allShapings.includes(s));

@@ -19,17 +19,29 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** Opens `file`, hands its descriptor to `use`, and closes it whatever happens. */
+function withFd<T>(file: string, flags: string, use: (fd: number) => T): T {
+  const fd = fs.openSync(file, flags);
+  try {
+    return use(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Make a file's content durable (fsync). */
+export function fsyncFile(file: string): void {
+  withFd(file, 'r', (fd) => fs.fsyncSync(fd));
+}
+
 /** Write a whole file so that readers see either the old or the new content, never a mix. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
+  withFd(tmp, 'w', (fd) => {
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
   fs.renameSync(tmp, file);
   fsyncDir(dir);
 }
@@ -104,13 +116,10 @@ export function readLines(file: string, limit?: number): string[] {
 
 /** Truncate a file to `size` bytes (resume drops rows appended after the last journalled commit). */
 export function truncateTo(file: string, size: number): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
+  withFd(file, 'r+', (fd) => {
     fs.ftruncateSync(fd, size);
     fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
 
 export function fileSize(file: string): number {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ablationRowLine, EPISODES_HEADER, episodeRowLine, EVAL_HEADER, evalRowLine, opportunityRowLine } from './codec.js';
-import { appendLines, fileSize, LineAppender, readLines, renameDurable, trimTornTail, truncateTo, writeFileAtomic } from './durable.js';
+import { appendLines, fileSize, fsyncFile, LineAppender, readLines, renameDurable, trimTornTail, truncateTo, writeFileAtomic } from './durable.js';
 import { readCommitted, readConfig } from './read.js';
 import {
   ABLATION_HEADER,
@@ -109,11 +109,7 @@ export class JobPartWriter {
       const p = path.join(this.tmpDir, f);
       if (!fs.existsSync(p)) fs.writeFileSync(p, '');
     }
-    for (const f of [...PART_FILES, ...fs.readdirSync(path.join(this.tmpDir, FILES.traces)).map((t) => path.join(FILES.traces, t))]) {
-      const fd = fs.openSync(path.join(this.tmpDir, f), 'r');
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-    }
+    for (const f of [...PART_FILES, ...fs.readdirSync(path.join(this.tmpDir, FILES.traces)).map((t) => path.join(FILES.traces, t))]) fsyncFile(path.join(this.tmpDir, f));
     writeFileAtomic(path.join(this.tmpDir, 'done.json'), JSON.stringify(done) + '\n');
     fs.rmSync(this.finalDir, { recursive: true, force: true });
     renameDurable(this.tmpDir, this.finalDir);

@@ -59,25 +59,38 @@ function readCsv(file: string, limit?: number): CsvTable {
   return { header, rows };
 }
 
+/** Where each named column is in a header; a missing column is an error naming the file. */
+function columnIndex(header: readonly string[], file: string): (column: string) => number {
+  return (c) => {
+    const i = header.indexOf(c);
+    if (i < 0) throw new Error(`${file}: missing column '${c}'`);
+    return i;
+  };
+}
+
+/** A row's safety-metric cells as numbers, by column name. */
+function metricsReader(header: readonly string[], columns: readonly string[], file: string): (f: readonly string[]) => Record<string, number> {
+  const at = columns.map(columnIndex(header, file));
+  return (f) => {
+    const metrics: Record<string, number> = {};
+    columns.forEach((c, k) => (metrics[c] = num(f[at[k]!]!, c, file)));
+    return metrics;
+  };
+}
+
 const EPISODE_BASE = new Set<string>(EPISODE_BASE_COLUMNS);
 const EVAL_BASE = new Set<string>(EVAL_BASE_COLUMNS);
 
 export function parseEpisodes(file: string, limit?: number): { rows: EpisodeRow[]; metricColumns: string[] } {
   const { header, rows } = readCsv(file, limit);
-  const idx = (c: string) => {
-    const i = header.indexOf(c);
-    if (i < 0) throw new Error(`${file}: missing column '${c}'`);
-    return i;
-  };
   if (header.length === 0) return { rows: [], metricColumns: [] };
   const metricColumns = header.filter((c) => !EPISODE_BASE.has(c) || c === 'task_success');
-  const metricIdx = metricColumns.map(idx);
-  const [iSh, iSe, iAr, iEp, iSt, iRe, iLe, iTs, iCo] = EPISODE_BASE_COLUMNS.map(idx) as number[];
+  const metricsOf = metricsReader(header, metricColumns, file);
+  const [iSh, iSe, iAr, iEp, iSt, iRe, iLe, iTs, iCo] = EPISODE_BASE_COLUMNS.map(columnIndex(header, file)) as number[];
   return {
     metricColumns,
     rows: rows.map((f) => {
-      const metrics: Record<string, number> = {};
-      metricColumns.forEach((c, k) => (metrics[c] = num(f[metricIdx[k]!]!, c, file)));
+      const metrics = metricsOf(f);
       return {
         shaping: f[iSh!]!,
         seed: num(f[iSe!]!, 'seed', file),
@@ -97,19 +110,12 @@ export function parseEpisodes(file: string, limit?: number): { rows: EpisodeRow[
 export function parseEvals(file: string, limit?: number): EvalRow[] {
   const { header, rows } = readCsv(file, limit);
   if (header.length === 0) return [];
-  const idx = (c: string) => {
-    const i = header.indexOf(c);
-    if (i < 0) throw new Error(`${file}: missing column '${c}'`);
-    return i;
-  };
-  const metricColumns = header.filter((c) => !EVAL_BASE.has(c));
-  const metricIdx = metricColumns.map(idx);
-  const [iSh, iSe, iAr, iPo, iEp, iRe, iDr, iLe, iCo] = EVAL_BASE_COLUMNS.map(idx) as number[];
+  const metricsOf = metricsReader(header, header.filter((c) => !EVAL_BASE.has(c)), file);
+  const [iSh, iSe, iAr, iPo, iEp, iRe, iDr, iLe, iCo] = EVAL_BASE_COLUMNS.map(columnIndex(header, file)) as number[];
   return rows.map((f) => {
     const policy = f[iPo!]!;
     if (policy !== 'initial' && policy !== 'final') throw new Error(`${file}: policy must be initial|final, got '${policy}'`);
-    const metrics: Record<string, number> = {};
-    metricColumns.forEach((c, k) => (metrics[c] = num(f[metricIdx[k]!]!, c, file)));
+    const metrics = metricsOf(f);
     return {
       shaping: f[iSh!]!,
       seed: num(f[iSe!]!, 'seed', file),
@@ -130,11 +136,7 @@ export function parseEvals(file: string, limit?: number): EvalRow[] {
 function readRecords(file: string, columns: readonly string[], limit?: number): Record<string, string>[] {
   const { header, rows } = readCsv(file, limit);
   if (header.length === 0) return [];
-  const idx = columns.map((c) => {
-    const i = header.indexOf(c);
-    if (i < 0) throw new Error(`${file}: missing column '${c}'`);
-    return i;
-  });
+  const idx = columns.map(columnIndex(header, file));
   return rows.map((f) => Object.fromEntries(columns.map((c, k) => [c, f[idx[k]!]!])));
 }
 
