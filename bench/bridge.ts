@@ -2,29 +2,16 @@
  * Bridge section: env steps per second from Python through the serve protocol (`python -m
  * rome_gym.bench`: 64 sandbox envs over one server, a uniformly random valid action per env per step
  * drawn in numpy from the current masks, base64 float32 arrays), against the in-process vector env
- * on the same workload measured in the same run (`sandboxWork`-style loop: SyncVectorEnv x64,
+ * on the same workload measured in the same run (bench/sandbox.ts `sandboxWork`: SyncVectorEnv x64,
  * sampleMaskedActions). The ratio says what the process boundary costs. Needs python3 with numpy.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { make, Rng, SyncVectorEnv, sampleMaskedActions } from '../env/index.js';
+import { NUM_ENVS, sandboxWork } from './sandbox.js';
 import { rateMetric, unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
-import '../scenarios/loader.js';
 
-const NUM_ENVS = 64;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-function inProcessWork(vectorSteps: number): () => number {
-  const v = new SyncVectorEnv(Array.from({ length: NUM_ENVS }, () => () => make('rome/Sandbox-v0', { scenario: 'mining' })));
-  v.reset({ seed: 0 });
-  const rng = new Rng(0);
-  const actions = new Int32Array(NUM_ENVS);
-  return () => {
-    for (let s = 0; s < vectorSteps; s++) v.step(sampleMaskedActions(rng, v.buffers, actions));
-    return vectorSteps * NUM_ENVS;
-  };
-}
 
 interface PyBench {
   steps_per_sec: number;
@@ -58,7 +45,7 @@ export const section: BenchSection = {
     const pyJson = python(['--steps', String(jsonSteps), '--repeats', String(ctx.repeats), '--warmup', '50', '--encoding', 'json']);
     const inSteps = ctx.quick ? 1_000 : 16_000;
     ctx.log(`bridge: in-process, ${ctx.repeats} repeats of ${inSteps * NUM_ENVS} env steps`);
-    const inProc = unitsPerSecond(inProcessWork(inSteps), ctx.repeats, ctx.quick ? 100 : 1000);
+    const inProc = unitsPerSecond(sandboxWork(false, inSteps), ctx.repeats, ctx.quick ? 100 : 1000);
     const pyTiming = { median: py.steps_per_sec, samples: py.samples };
     const cpu: BenchMetric[] =
       py.steps_per_cpu_sec === null

@@ -11,7 +11,7 @@
 import { describeBackend, selectBackend } from '../agents/backend.js';
 import type { Hyperparameters } from '../agents/hyperparameters.js';
 import { train } from '../agents/train.js';
-import { median } from '../experiments/analysis.js';
+import { median } from '../stats/index.js';
 import { cpuSeconds, type BenchMetric, type BenchSection } from './section.js';
 import '../scenarios/loader.js';
 

@@ -10,11 +10,17 @@ import { make, Rng, SyncVectorEnv, Wrapper, sampleMaskedActions } from '../env/i
 import { cpuSeconds, rateMetric, unitsPerSecond, type BenchMetric, type BenchSection } from './section.js';
 import '../scenarios/loader.js';
 
-const NUM_ENVS = 64;
+export const NUM_ENVS = 64;
 /** Issue 3: the sandbox's vector env steps at least 1M times a second on one core. */
 const SANDBOX_BUDGET = { min: 1_000_000, source: 'issue 3' } as const;
 
-function sandboxWork(wrapGeneric: boolean, vectorSteps: number): () => number {
+/**
+ * The sandbox workload: NUM_ENVS mining envs in a SyncVectorEnv, a uniformly random valid action
+ * per env per step. The returned function runs `vectorSteps` vector steps and returns the env
+ * steps taken. `wrapGeneric` wraps each env so the generic `step()` path runs (no flat fast path).
+ * The bridge section measures the same workload in process.
+ */
+export function sandboxWork(wrapGeneric: boolean, vectorSteps: number): () => number {
   const v = new SyncVectorEnv(
     Array.from({ length: NUM_ENVS }, () => () => {
       const env = make('rome/Sandbox-v0', { scenario: 'mining' });

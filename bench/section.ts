@@ -3,7 +3,7 @@
  * A section measures a few named figures; the runner prints them as a table or as one JSON object
  * whose top-level keys are the metric keys, so keys must be unique across sections.
  */
-import { median } from '../experiments/analysis.js';
+import { median } from '../stats/index.js';
 
 export interface BenchMetric {
   /** snake_case, unique across all sections, e.g. `cartpole_steps_per_sec`. */

@@ -14,7 +14,7 @@ import type { Hyperparameters } from '../agents/hyperparameters.js';
 import { tfForward, initMlp, paramShapes, type MlpSpec } from '../agents/mlp.js';
 import { resolveRun, train } from '../agents/train.js';
 import { Rng } from '../env/rng.js';
-import { median } from '../experiments/analysis.js';
+import { median } from '../stats/index.js';
 import type { BenchMetric, BenchSection } from './section.js';
 import '../scenarios/loader.js';
 

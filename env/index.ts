@@ -7,9 +7,6 @@ export * from './wrappers.js';
 import './classic/index.js';
 export { CartPoleEnv, CARTPOLE, type CartPoleOptions, type CartPoleState } from './classic/index.js';
 export { checkEnv, type CheckEnvOptions } from './checker.js';
+// Registers rome/Sandbox-v0. env/ imports nothing above it: scenario *names* resolve once
+// scenarios/loader.ts is imported (the package entry index.ts does), or pass a parsed Scenario.
 import './sandbox/index.js';
-// Last, once the sandbox is registered: installs the scenario resolver, so that
-// `make('rome/Sandbox-v0', { scenario: 'mining' })` resolves names and YAML paths for anyone who
-// imports the env package. The one import of env/ from above it (test/architecture.test.ts):
-// the loader depends only on env/sandbox, so there is no cycle.
-import '../scenarios/loader.js';

@@ -9,10 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CapabilityResult } from './capability.js';
 import { PPO_DEFAULTS } from '../agents/hyperparameters.js';
-import type { CapabilityEntry } from '../reports/capability.js';
-
-export type { CapabilityEntry } from '../reports/capability.js';
-export { capabilityLines } from '../reports/capability.js';
+import type { CapabilityEntry } from '../rundir/index.js';
 
 export const CAPABILITY_RECORD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'capability.json');
 

@@ -38,9 +38,9 @@ import { createPolicy, train } from '../agents/train.js';
 import { planScenario, type PlanReport } from '../agents/planner/index.js';
 import { SandboxEnv, SANDBOX_ENV_ID, type Scenario } from '../env/sandbox/index.js';
 import { loadScenario, parseScenario } from '../scenarios/loader.js';
-import { CHAIN_MILESTONES, chainMilestones, type ChainMilestone } from './funnel.js';
+import { CHAIN_MILESTONES, chainMilestones, type ChainMilestone } from '../rundir/index.js';
 import { evalSeed } from './job.js';
-import { clopperPearson, signFlipTest, signFlipUpperBound } from './stats.js';
+import { clopperPearson, signFlipTest, signFlipUpperBound } from '../stats/index.js';
 
 export const CAPABILITY_FORMAT = 'rome-gym-capability/1';
 
@@ -172,7 +172,7 @@ export interface SeedResult {
   initialReturn: number;
   gap: number;
   trainSeconds: number;
-  /** Final policy: share of evaluation episodes reaching each chain milestone (experiments/funnel.ts). */
+  /** Final policy: share of evaluation episodes reaching each chain milestone (rundir/milestones.ts). */
   milestones: Record<ChainMilestone, number>;
 }
 

@@ -4,6 +4,8 @@
  * first line of its message and exit 1; never a stack trace unless a CLI asks for one.
  */
 import type { Argv } from 'yargs';
+import type { Scenario } from '../env/sandbox/scenario.js';
+import { listScenarios, loadScenario, looksLikePath, ScenarioError } from '../scenarios/loader.js';
 
 /** Bad input: reported as one line, exit 2. */
 export class UsageError extends Error {}
@@ -84,4 +86,21 @@ export function intFlag(name: string, raw: string | number | undefined, min: num
   if (!Number.isInteger(v)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${text} (not a whole number)`);
   if (v < min || v > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${text}`);
   return v;
+}
+
+/**
+ * The scenario a `--scenario` flag names: a scenario of scenarios/ by name, or a YAML file by path
+ * (`looksLikePath`), loaded and validated. Bad input is a UsageError: an unknown name lists the
+ * valid ones, a bad file says what is wrong with it. `isPath`: the flag named a file.
+ */
+export function scenarioFlag(name: string): { scenario: Scenario; isPath: boolean } {
+  const isPath = looksLikePath(name);
+  if (!isPath && !listScenarios().includes(name)) throw new UsageError(`unknown scenario '${name}'; valid scenarios: ${listScenarios().join(', ')}`);
+  try {
+    return { scenario: loadScenario(name), isPath };
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new UsageError(e.message);
+    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') throw new UsageError(`--scenario: no such file '${name}'`);
+    throw e;
+  }
 }

@@ -8,23 +8,23 @@
  */
 import { Rng } from '../env/rng.js';
 import type { Info } from '../env/core.js';
-import type { Behaviour, SafetyValues } from './metrics.js';
+import type { Behaviour, SafetyValues } from '../analysis/index.js';
 import { attemptMask } from '../env/sandbox/attempts.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
-import { chainMilestones } from './funnel.js';
+import type { EpisodeSummary } from '../env/sandbox/index.js';
 import {
+  chainMilestones,
   JobPartWriter,
   type AblationRow,
   type Arm,
   type EvalRow,
-  type FirewallEntry,
   type FirewallLine,
   type JobDone,
   type OpportunityRow,
   type PolicyKind,
+  type SweepJob,
   type TraceTick,
-} from './rundir.js';
-import type { SweepJob } from './jobs.js';
+} from '../rundir/index.js';
 
 /** Settings shared by every job of a sweep. */
 export interface JobSettings {
@@ -120,12 +120,6 @@ export interface JobTrainer<P = unknown> {
 export interface JobProgress {
   trainSteps: number;
   evalSteps: number;
-}
-
-interface EpisodeSummary {
-  safety: SafetyValues;
-  taskSuccess: boolean;
-  firewall: readonly FirewallEntry[];
 }
 
 /** The sandbox's end-of-episode summary from a final `info` (`EpisodeSummary` in env/sandbox/env.ts). */

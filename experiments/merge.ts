@@ -5,12 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { entriesBesidesLock, LOCK_FILE, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
-import type { Summary } from './analysis.js';
-import { allJobs, armsOf } from './jobs.js';
-import type { Behaviour } from './metrics.js';
+import type { Summary } from '../analysis/index.js';
 import {
-  FILES,
+  allJobs,
+  armsOf,
   commitPart,
+  FILES,
   initRunDir,
   jobKey,
   parseCsvLine,
@@ -24,7 +24,8 @@ import {
   type JobDone,
   type JournalEntry,
   type RunConfig,
-} from './rundir.js';
+} from '../rundir/index.js';
+import type { Behaviour } from '../analysis/index.js';
 import { writeSummary } from './sweep.js';
 
 export class MergeError extends Error {}

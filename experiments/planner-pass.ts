@@ -15,8 +15,8 @@ import { Worker } from 'node:worker_threads';
 import { TIE, planScenario, type PlanReport } from '../agents/planner/index.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { evalSeed } from './job.js';
-import { FILES, writeFileAtomic } from './rundir.js';
-import { PLANNER_FORMAT, type PlannerFile, type PlannerShaping } from './verdicts.js';
+import { FILES, writeFileAtomic } from '../rundir/index.js';
+import { PLANNER_FORMAT, type PlannerFile, type PlannerShaping } from '../analysis/index.js';
 
 export interface PlanSettings {
   /** Run seeds whose evaluation seeds are planned (each evaluation's first episode layout). */

@@ -11,14 +11,13 @@
 import * as readline from 'node:readline';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ScenarioError, listScenarios, loadScenario } from '../scenarios/loader.js';
 import { SandboxEnv } from '../env/sandbox/env.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { UnknownShapingError } from '../env/sandbox/shaping.js';
 import { SANDBOX_HOSTNAME, SANDBOX_USER } from '../env/sandbox/shell/parse.js';
 import { ShellSession } from '../env/sandbox/shell/session.js';
 import { formatResult, safetyLines } from '../env/sandbox/shell/transcript.js';
-import { cliDefaults, runCli, UsageError } from './cli.js';
+import { cliDefaults, runCli, scenarioFlag, UsageError } from './cli.js';
 
 function usage(message: string): never {
   throw new UsageError(message);
@@ -57,17 +56,7 @@ async function parseArgs(): Promise<PlayArgs> {
   const argv = await cliDefaults(cli).parseAsync();
 
   if (argv._.length > 0) usage(`unexpected argument '${String(argv._[0])}' (commands are read from stdin)`);
-  const name = argv.scenario;
-  const isPath = name.includes('/') || name.includes('\\') || /\.ya?ml$/.test(name);
-  if (!isPath && !listScenarios().includes(name)) usage(`unknown scenario '${name}'; valid scenarios: ${listScenarios().join(', ')}`);
-  let scenario: Scenario;
-  try {
-    scenario = loadScenario(name);
-  } catch (e) {
-    if (e instanceof ScenarioError) usage(e.message);
-    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') usage(`--scenario: no such file '${name}'`);
-    throw e;
-  }
+  const { scenario } = scenarioFlag(argv.scenario);
   if (!/^\d+$/.test(argv.seed) || !Number.isSafeInteger(Number(argv.seed))) usage(`--seed must be a non-negative integer, got '${argv.seed}'`);
   if (argv.shaping !== undefined && !Object.hasOwn(scenario.shapings, argv.shaping)) {
     usage(`unknown shaping '${argv.shaping}' in scenario ${scenario.name}; valid shapings: ${Object.keys(scenario.shapings).join(', ')}`);

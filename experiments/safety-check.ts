@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
-import { writeFileAtomic } from './rundir.js';
+import { writeFileAtomic } from '../rundir/index.js';
 import { formatDuration } from './progress.js';
 import { failureLine, formatTable, junitXml, markdown, verdictLine } from './safety/report.js';
 import { InputError, runSuite } from './safety/run.js';

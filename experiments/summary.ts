@@ -1,7 +1,7 @@
 /**
  * The verdict and optimality-gap tables the sweep prints at the end (summary.md is the report builder's, reports/markdown.ts).
  */
-import type { Summary } from './analysis.js';
+import type { Summary } from '../analysis/index.js';
 
 function pct(x: number | null | undefined): string {
   return x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`;

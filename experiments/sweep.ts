@@ -6,29 +6,32 @@
  *
  * Reliability: a worker writes a job into a private part directory and renames it into place when
  * the job is complete; the parent appends finished parts to the shared files and journals each
- * commit with the files' new sizes (rundir.ts). After `kill -9` at any moment, `--resume` truncates
+ * commit with the files' new sizes (rundir/journal.ts). After `kill -9` at any moment, `--resume` truncates
  * the shared files to the journal, discards unfinished parts, and runs only the jobs not committed.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyse, type Summary } from './analysis.js';
-import { allJobs, armsOf, shardJobs, type SweepJob } from './jobs.js';
-import type { JobProgress, JobSettings } from './job.js';
-import type { Behaviour } from './metrics.js';
-import { lockRunDir } from './lock.js';
-import { SweepProgress } from './progress.js';
+import { analyse, type Summary } from '../analysis/index.js';
 import {
-  FILES,
+  allJobs,
+  armsOf,
   commitPart,
+  FILES,
   initRunDir,
   partReady,
   readRunDir,
   recoverRunDir,
+  shardJobs,
   writeFileAtomic,
   type JobDone,
   type RunConfig,
-} from './rundir.js';
+  type SweepJob,
+} from '../rundir/index.js';
+import type { JobProgress, JobSettings } from './job.js';
+import type { Behaviour } from '../analysis/index.js';
+import { lockRunDir } from './lock.js';
+import { SweepProgress } from './progress.js';
 import type { FromWorker, ToWorker } from './worker-host.js';
 
 export const DEFAULT_WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));

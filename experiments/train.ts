@@ -2,21 +2,21 @@
  * `npm run train -- --env ID --agent ppo --steps N --seed S --out DIR`: one training run.
  *
  * Writes into DIR: config.json (settings, resolved hyperparameters, backend, versions, git commit),
- * episodes.csv (one row per training episode, the run-directory columns of experiments/rundir.ts;
+ * episodes.csv (one row per training episode, the run-directory columns of rundir/schema.ts;
  * cells an env does not report stay empty), updates.csv (diagnostics per update), eval.csv (the
  * final policy's stochastic evaluation), policy.json (the final policy), checkpoints/latest.json.
  * Exploration methods (`--rnd-coef`, `--count-beta`, `--go-explore`, ...: agents/exploration/) are
  * hyperparameters like any other; config.json lists the ones on under `exploration`, updates.csv
  * carries their figures, and episodes.csv / eval.csv only ever hold the env's own reward.
  *
- * Rows are appended whole; at each checkpoint the CSVs are fsynced and their byte lengths stored in
- * the checkpoint, so `--resume` after a kill truncates them back to that point and continues: the
- * finished files equal those of an uninterrupted run.
+ * Rows are appended whole (rundir/durable.ts `LineAppender`, lines from rundir/codec.ts); at each
+ * checkpoint the CSVs are fsynced and their byte lengths stored in the checkpoint, so `--resume`
+ * after a kill truncates them back to that point and continues: the finished files equal those of
+ * an uninterrupted run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'csv-stringify/sync';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
@@ -51,13 +51,22 @@ import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
 import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
 import { git } from './git.js';
 import { formatDuration } from './progress.js';
-import { chainMilestones } from './funnel.js';
-import { EPISODE_COLUMNS, EVAL_COLUMNS } from './rundir.js';
+import {
+  chainMilestones,
+  csvCells,
+  EPISODE_COLUMNS,
+  EPISODES_HEADER,
+  EVAL_COLUMNS,
+  EVAL_HEADER,
+  LineAppender,
+  TRAIN_FILES,
+  TRAIN_RUN_FORMAT,
+  writeFileAtomic,
+} from '../rundir/index.js';
 // Installs the scenario resolver so `--scenario NAME|PATH` reaches make('rome/Sandbox-v0').
 import '../scenarios/loader.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const TRAIN_RUN_FORMAT = 'rome-gym-train/1';
 
 const UPDATE_COLUMNS = [
   'update', 'env_steps', 'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_frac', 'explained_variance',
@@ -71,10 +80,6 @@ function usage(msg: string): never {
   throw new UsageError(msg);
 }
 
-function csvRow(values: readonly unknown[]): string {
-  return stringify([values.map((v) => (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? '' : v))]);
-}
-
 function packageVersion(p: string): string | null {
   try {
     return (JSON.parse(fs.readFileSync(path.join(ROOT, p), 'utf8')) as { version: string }).version;
@@ -84,8 +89,8 @@ function packageVersion(p: string): string | null {
 }
 
 /** episodes.csv / eval.csv cell for a column, from an episode's info (the sandbox summary when present). */
-function infoCells(info: Record<string, unknown>, columns: readonly string[]): Map<string, unknown> {
-  const cells = new Map<string, unknown>();
+function infoCells(info: Record<string, unknown>, columns: readonly string[]): Map<string, number> {
+  const cells = new Map<string, number>();
   const ep = info['episode'] as { safety?: Record<string, unknown>; taskSuccess?: boolean } | undefined;
   if (ep && typeof ep === 'object') {
     if (typeof ep.taskSuccess === 'boolean') cells.set('task_success', ep.taskSuccess ? 1 : 0);
@@ -153,7 +158,7 @@ interface RunSpec {
 
 /** Reads a run's config.json for `--resume DIR`; bad or missing: a UsageError naming the file. */
 function specFromConfig(dir: string): RunSpec {
-  const file = path.join(dir, 'config.json');
+  const file = path.join(dir, TRAIN_FILES.config);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -292,13 +297,13 @@ async function main(): Promise<number> {
   if (resolved.priorKl > 0 && !spec.prior) usage('--prior-kl needs --prior');
   const backend = await selectBackend(spec.backend);
 
-  const ckptDir = path.join(dir, 'checkpoints');
+  const ckptDir = path.join(dir, TRAIN_FILES.checkpoints);
   const files = {
-    config: path.join(dir, 'config.json'),
-    episodes: path.join(dir, 'episodes.csv'),
-    updates: path.join(dir, 'updates.csv'),
-    eval: path.join(dir, 'eval.csv'),
-    policy: path.join(dir, 'policy.json'),
+    config: path.join(dir, TRAIN_FILES.config),
+    episodes: path.join(dir, TRAIN_FILES.episodes),
+    updates: path.join(dir, TRAIN_FILES.updates),
+    eval: path.join(dir, TRAIN_FILES.eval),
+    policy: path.join(dir, TRAIN_FILES.policy),
   };
   // One process per run directory (experiments/lock.ts); taking the lock creates the directory.
   try {
@@ -329,18 +334,15 @@ async function main(): Promise<number> {
       versions: { node: process.version, rome_gym: packageVersion('package.json'), tfjs: backend.tfjsVersion },
       gitCommit: git(['rev-parse', 'HEAD']),
     };
-    fs.writeFileSync(files.config, JSON.stringify(config, null, 2) + '\n');
+    writeFileAtomic(files.config, JSON.stringify(config, null, 2) + '\n');
   }
   if (!checkpoint) {
     // Fresh start (or a resume of a run killed before its first checkpoint): headers only.
-    fs.writeFileSync(files.episodes, csvRow(EPISODE_COLUMNS));
-    fs.writeFileSync(files.updates, csvRow(UPDATE_COLUMNS));
+    writeFileAtomic(files.episodes, EPISODES_HEADER + '\n');
+    writeFileAtomic(files.updates, csvCells(UPDATE_COLUMNS) + '\n');
   }
-  const episodesFd = fs.openSync(files.episodes, 'r+');
-  const updatesFd = fs.openSync(files.updates, 'r+');
-  let episodesPos = fs.fstatSync(episodesFd).size;
-  let updatesPos = fs.fstatSync(updatesFd).size;
-  const append = (fd: number, pos: number, line: string): number => pos + fs.writeSync(fd, line, pos);
+  const episodes = new LineAppender(files.episodes);
+  const updates = new LineAppender(files.updates);
 
   process.stderr.write(`backend: ${describeBackend(backend)}${backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}\n`);
   const progress = new Progress(spec.steps);
@@ -358,7 +360,7 @@ async function main(): Promise<number> {
 
   const onEpisode = (ep: EpisodeRecord) => {
     const cells = infoCells(ep.info, EPISODE_COLUMNS);
-    const base: Record<string, unknown> = {
+    const base: Record<string, string | number> = {
       shaping: shapingName,
       seed: spec.seed,
       arm: 'treatment',
@@ -368,13 +370,11 @@ async function main(): Promise<number> {
       length: ep.length,
       cost: ep.cost,
     };
-    episodesPos = append(episodesFd, episodesPos, csvRow(EPISODE_COLUMNS.map((c) => (c in base ? base[c] : cells.get(c)))));
+    episodes.append(csvCells(EPISODE_COLUMNS.map((c) => (c in base ? base[c] : cells.get(c)))));
   };
   const onUpdate = (d: UpdateDiagnostics) => {
-    updatesPos = append(
-      updatesFd,
-      updatesPos,
-      csvRow([
+    updates.append(
+      csvCells([
         d.update, d.envSteps, d.policyLoss, d.valueLoss, d.entropy, d.approxKl, d.clipFrac, d.explainedVariance,
         d.gradNorm, d.learningRate, d.epochs, Math.round(d.stepsPerSec), d.episodes, d.meanReturn, d.meanCost,
         d.lagrangeMultiplier, d.costValueLoss, d.priorKl,
@@ -401,26 +401,24 @@ async function main(): Promise<number> {
     resume: spec.resume,
     stop: controller.signal,
     onCheckpoint: () => {
-      fs.fsyncSync(episodesFd);
-      fs.fsyncSync(updatesFd);
-      return { episodesBytes: episodesPos, updatesBytes: updatesPos };
+      episodes.sync();
+      updates.sync();
+      return { episodesBytes: episodes.size(), updatesBytes: updates.size() };
     },
     onResume: (c) => {
       const extra = c.extra as { episodesBytes?: number; updatesBytes?: number } | null;
       if (!extra || typeof extra.episodesBytes !== 'number' || typeof extra.updatesBytes !== 'number') {
         throw new CheckpointError('checkpoint has no file offsets; it was not written by npm run train');
       }
-      fs.ftruncateSync(episodesFd, extra.episodesBytes);
-      fs.ftruncateSync(updatesFd, extra.updatesBytes);
-      episodesPos = extra.episodesBytes;
-      updatesPos = extra.updatesBytes;
+      episodes.truncate(extra.episodesBytes);
+      updates.truncate(extra.updatesBytes);
       process.stderr.write(`resuming from update ${c.update} (${c.envSteps} env steps, ${c.episodes} episodes)\n`);
     },
   });
-  fs.fsyncSync(episodesFd);
-  fs.fsyncSync(updatesFd);
-  fs.closeSync(episodesFd);
-  fs.closeSync(updatesFd);
+  episodes.sync();
+  updates.sync();
+  episodes.close();
+  updates.close();
   if (result.stopped !== 'completed') {
     process.stderr.write(`stopped at update ${result.updates} (${result.envSteps} env steps); checkpoint saved in ${ckptDir}; resume with: npm run train -- --resume ${dir}\n`);
     return stoppedBy === 'SIGTERM' ? 143 : 130;
@@ -432,12 +430,12 @@ async function main(): Promise<number> {
   const evals = evaluate(result.policy, envId, envKwargs, { episodes: evalEpisodes, seed: evalSeed, gamma: resolved.gamma, events: true });
   const scenario = (probeScenario ?? null) as { economy?: { rent_price?: number } } | null;
   const rentPrice = scenario?.economy?.rent_price ?? Infinity;
-  const evalLines = [csvRow(EVAL_COLUMNS)];
+  const evalLines = [EVAL_HEADER];
   for (const e of evals) {
     const cells = infoCells(e.info, EVAL_COLUMNS);
     const taskSuccess = cells.get('task_success') === 1;
     for (const [k, v] of Object.entries(chainMilestones(e.events ?? [], rentPrice, taskSuccess))) cells.set(k, v);
-    const base: Record<string, unknown> = {
+    const base: Record<string, string | number> = {
       shaping: shapingName,
       seed: spec.seed,
       arm: 'treatment',
@@ -448,10 +446,10 @@ async function main(): Promise<number> {
       length: e.length,
       cost: e.cost,
     };
-    evalLines.push(csvRow(EVAL_COLUMNS.map((c) => (c in base ? base[c] : cells.get(c)))));
+    evalLines.push(csvCells(EVAL_COLUMNS.map((c) => (c in base ? base[c] : cells.get(c)))));
   }
-  fs.writeFileSync(files.eval, evalLines.join(''));
-  fs.writeFileSync(files.policy, JSON.stringify(result.policy.toJSON()) + '\n');
+  writeFileAtomic(files.eval, evalLines.map((l) => l + '\n').join(''));
+  writeFileAtomic(files.policy, JSON.stringify(result.policy.toJSON()) + '\n');
 
   const meanEval = evals.length ? evals.reduce((s, e) => s + e.return, 0) / evals.length : NaN;
   process.stdout.write(

@@ -5,10 +5,9 @@
  * its first argument, says `ready`, then runs the jobs it is sent one at a time. It ignores SIGINT
  * (the parent decides how to stop) and exits when the parent goes away.
  */
-import type { Behaviour } from './metrics.js';
-import type { SweepJob } from './jobs.js';
+import type { Behaviour } from '../analysis/index.js';
+import { type JobDone, type SweepJob } from '../rundir/index.js';
 import { runJob, type JobProgress, type JobSettings, type JobTrainer } from './job.js';
-import type { JobDone } from './rundir.js';
 
 export type ToWorker = { type: 'job'; job: SweepJob; settings: JobSettings } | { type: 'exit' };
 

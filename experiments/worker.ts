@@ -4,7 +4,7 @@
  */
 import { createPolicy, evaluate, selectBackend, describeBackend, train, type AgentName, type Hyperparameters, type Policy } from '../agents/index.js';
 import type { JobTrainer } from './job.js';
-import { BEHAVIOURS } from './metrics.js';
+import { BEHAVIOURS } from '../analysis/index.js';
 import { serveWorker } from './worker-host.js';
 
 const hyperOf = (h: Record<string, unknown>) => h as Partial<Hyperparameters>;

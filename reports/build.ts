@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FILES, readRunDir, writeFileAtomic, type RunData } from '../experiments/rundir.js';
+import { FILES, readRunDir, TRAIN_RUN_FORMAT, writeFileAtomic, type RunData } from '../rundir/index.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { buildModel, type ReportModel } from './model.js';
@@ -34,7 +34,7 @@ export function readRun(dir: string): RunData {
   } catch {
     throw new ReportInputError(`${path.join(dir, FILES.config)} is not valid JSON (damaged or truncated)`);
   }
-  if (format === 'rome-gym-train/1') {
+  if (format === TRAIN_RUN_FORMAT) {
     throw new ReportInputError(
       `${dir} is a single training run (npm run train); report takes an experiment's run directory (npm run experiment -- --scenario NAME); this run's results are its episodes.csv, updates.csv and eval.csv`,
     );

@@ -3,22 +3,7 @@
  * the agent configuration it trained (experiments/capability-record.ts), or null when none was
  * measured; these lines state it, so negative results are read against the agent's reach.
  */
-
-/** What a run's config.json and summary carry about its agent (one record, compact). */
-export interface CapabilityEntry {
-  key: string;
-  pass: boolean;
-  statement: string;
-  reach: { steps: number; priorProbability: number; commands: string[] } | null;
-  hyper: Record<string, unknown>;
-  prior: boolean;
-  seeds: number;
-  steps: number;
-  scenarios: { name: string; role: string; emergedSeeds: number; seeds: number; meanGap: number; plannerBest: number; plannerChain: number | null; pass: boolean }[];
-  command: string;
-  gitCommit: string | null;
-  createdAt: string;
-}
+import type { CapabilityEntry } from '../rundir/index.js';
 
 /** Lines for a report: the agent's demonstrated reach, or that it was never measured. */
 export function capabilityLines(raw: CapabilityEntry | null | undefined): string[] {

@@ -5,7 +5,8 @@
  * transcripts, reproducibility. Every string from the run directory goes through escapeHtml (or
  * jsonForHtml for the chart data, which the page only ever puts into the DOM as text).
  */
-import { capabilityLines, type CapabilityEntry } from './capability.js';
+import { capabilityLines } from './capability.js';
+import type { CapabilityEntry } from '../rundir/index.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

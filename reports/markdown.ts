@@ -6,7 +6,8 @@ import { escapeMarkdownCell, escapeMarkdownText, markdownCode } from './escape.j
 import { fixed, int, pct, pctSpan, steps } from './format.js';
 import { GENERATED_AT } from './html.js';
 import type { ReportModel } from './model.js';
-import { capabilityLines, type CapabilityEntry } from './capability.js';
+import { capabilityLines } from './capability.js';
+import type { CapabilityEntry } from '../rundir/index.js';
 import { whatPaysNarrative } from './whatpays.js';
 import {
   attributionNarrative,

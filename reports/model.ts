@@ -5,9 +5,10 @@
  * per shaping. Everything the HTML and Markdown renderers show comes from here.
  */
 import path from 'node:path';
-import { analyse, groupBy, median, mean, SUMMARY_FORMAT, type Summary } from '../experiments/analysis.js';
-import { BEHAVIOURS, type Behaviour } from '../experiments/metrics.js';
-import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, RunData, Trace } from '../experiments/rundir.js';
+import { analyse, SUMMARY_FORMAT, type Summary } from '../analysis/index.js';
+import { groupBy, mean, median } from '../stats/index.js';
+import { BEHAVIOURS, type Behaviour } from '../analysis/index.js';
+import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, RunData, Trace } from '../rundir/index.js';
 import { cmp, round } from './format.js';
 import { whatPays, type WhatPays } from './whatpays.js';
 

@@ -2,7 +2,7 @@
  * The short generated text of each cell: plain strings (the renderers escape them), stating only
  * what the data shows.
  */
-import type { BehaviourResult } from '../experiments/analysis.js';
+import type { BehaviourResult } from '../analysis/index.js';
 import { cmp, fixed, int, list, pct, pctSpan, plural, steps } from './format.js';
 import type { ReportModel, Values } from './model.js';
 import { escapeHtml, shellQuote } from './escape.js';

@@ -6,7 +6,7 @@
  * or rented, do not speed the task and nothing pays for grabbing them).
  */
 import type { ControlSpec, Scenario } from '../env/sandbox/scenario.js';
-import { parseScenario, ScenarioError } from './loader.js';
+import { isMapping, merge, parseScenario, ScenarioError, type Raw } from './loader.js';
 
 export const DEFAULT_CONTROL: ControlSpec = {
   description: 'compute leverage 0: extra GPUs (hijacked or rented) do not speed the task',
@@ -20,18 +20,6 @@ export interface ResolvedControl {
   scenario: Scenario;
   /** The control changes nothing: treatment and control jobs are identical (an A/A comparison). */
   identical: boolean;
-}
-
-type Raw = Record<string, unknown>;
-const isMapping = (x: unknown): x is Raw => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-function merge(base: Raw, over: Raw): Raw {
-  const out: Raw = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = isMapping(b) && isMapping(v) ? merge(b, v) : v;
-  }
-  return out;
 }
 
 /** Key-order-independent JSON, to tell whether a control changes anything. */

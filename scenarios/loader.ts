@@ -52,13 +52,14 @@ export function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-type Raw = Record<string, unknown>;
+/** Scenario content as parsed, before validation. */
+export type Raw = Record<string, unknown>;
 interface Layer {
   readonly file: string;
   readonly raw: Raw;
 }
 
-function isMapping(x: unknown): x is Raw {
+export function isMapping(x: unknown): x is Raw {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
@@ -97,7 +98,12 @@ function loadChain(file: string, what: string, seen: readonly string[]): Layer[]
   return [{ file, raw }, ...loadChain(base, ext, chain)];
 }
 
-function merge(base: Raw, over: Raw): Raw {
+/**
+ * `over` laid over `base` key by key: mappings merge, lists and values replace. How a file
+ * overrides the file it `extends:`, and how a control's `set` overrides its scenario
+ * (scenarios/control.ts).
+ */
+export function merge(base: Raw, over: Raw): Raw {
   const out: Raw = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];

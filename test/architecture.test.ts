@@ -1,29 +1,37 @@
 /**
- * docs/DESIGN.md's layering: data flows one way (scenario -> env -> agent -> run directory -> report), so
- * each top-level folder may import only the folders below it.
+ * docs/DESIGN.md's layering (its "Layout" table, and the README's): data flows one way, so each
+ * top-level folder may import only the folders its "may import" cell names, with no exception.
+ * ALLOWED below is that column; the tests check that both documents say exactly this, that every
+ * import obeys it, and that the folders' import graph has no cycle.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const ALLOWED: Record<string, readonly string[]> = {
-  env: ['env'],
-  scenarios: ['scenarios', 'env'],
-  agents: ['agents', 'env'],
-  experiments: ['experiments', 'agents', 'scenarios', 'env', 'reports'],
-  reports: ['reports', 'experiments/rundir.ts', 'experiments/analysis.ts', 'experiments/metrics.ts', 'experiments/cli.ts'],
-};
+/** A unit is a top-level folder, or the package entry `index.ts` at the root. */
+const UNITS = ['env', 'scenarios', 'agents', 'stats', 'rundir', 'analysis', 'experiments', 'reports', 'cli', 'index.ts', 'bench', 'test'] as const;
+type Unit = (typeof UNITS)[number];
+const EVERYTHING = (self: Unit): Unit[] => UNITS.filter((u) => u !== self);
 
-/**
- * The one exception: the env package's entry installs the scenario resolver (scenarios/loader.ts
- * depends only on env/sandbox), so `make('rome/Sandbox-v0', { scenario: 'mining' })` works for
- * whoever imports env/index.ts. No other file of env/ may import scenarios/.
- */
-const EXCEPTIONS: readonly string[] = ['env/index.ts -> scenarios/loader.ts'];
+/** What each unit may import besides itself: the "may import" column of docs/DESIGN.md and the README. */
+const ALLOWED: Record<Unit, readonly Unit[]> = {
+  env: [],
+  scenarios: ['env'],
+  agents: ['env'],
+  stats: ['env'],
+  rundir: ['env'],
+  analysis: ['env', 'stats', 'rundir'],
+  experiments: ['env', 'scenarios', 'agents', 'stats', 'rundir', 'analysis'],
+  reports: ['stats', 'rundir', 'analysis'],
+  cli: ['env', 'scenarios', 'agents', 'stats', 'rundir', 'analysis', 'experiments', 'reports'],
+  'index.ts': ['env', 'scenarios', 'agents', 'rundir'],
+  bench: EVERYTHING('bench'),
+  test: EVERYTHING('test'),
+};
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -39,16 +47,110 @@ function relativeImports(file: string): string[] {
   return specs.map((m) => (m[1] ?? m[2])!);
 }
 
+function filesOf(unit: Unit): string[] {
+  return unit === 'index.ts' ? [join(ROOT, 'index.ts')] : tsFiles(join(ROOT, unit));
+}
+
+/** The unit a repository path (relative to the root, .ts) belongs to; null outside every unit. */
+function unitOf(path: string): Unit | null {
+  if (path === 'index.ts') return 'index.ts';
+  const top = path.split('/')[0]!;
+  return path.includes('/') && (UNITS as readonly string[]).includes(top) ? (top as Unit) : null;
+}
+
+/** Every import between two units: `from -> to` with the files that make it. */
+function unitEdges(): Map<string, string[]> {
+  const edges = new Map<string, string[]>();
+  for (const unit of UNITS) {
+    for (const file of filesOf(unit)) {
+      for (const spec of relativeImports(file)) {
+        const target = relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
+        const to = unitOf(target);
+        if (to === null || to === unit) continue;
+        const key = `${unit} -> ${to}`;
+        edges.set(key, [...(edges.get(key) ?? []), `${relative(ROOT, file)} -> ${target}`]);
+      }
+    }
+  }
+  return edges;
+}
+
+/** The "may import" column of a document's "## Layout" table, by unit (`env/` -> env). */
+function documentedLayout(doc: string): Map<string, Unit[]> {
+  const text = readFileSync(join(ROOT, doc), 'utf8');
+  const section = text.split(/^## Layout$/m)[1];
+  assert.ok(section !== undefined, `${doc} has a "## Layout" section`);
+  const rows = section.split('\n\n').find((b) => b.trimStart().startsWith('|'))!.trim().split('\n').map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  const col = rows[0]!.indexOf('may import');
+  assert.ok(col > 0, `${doc}'s Layout table has a "may import" column`);
+  const out = new Map<string, Unit[]>();
+  for (const cells of rows.slice(2)) {
+    const unit = /^`([^`]+?)\/?`/.exec(cells[0]!)?.[1];
+    if (unit === undefined) continue;
+    const cell = cells[col]!;
+    out.set(unit, /everything/i.test(cell) ? EVERYTHING(unit as Unit) : [...cell.matchAll(/`([\w.-]+?)\/?`/g)].map((m) => m[1] as Unit));
+  }
+  return out;
+}
+
 describe('module layering (docs/DESIGN.md "Layout")', () => {
-  for (const [folder, allowed] of Object.entries(ALLOWED)) {
-    it(`${folder}/ imports only ${allowed.join(', ')}`, () => {
+  for (const doc of ['docs/DESIGN.md', 'README.md']) {
+    it(`${doc}'s Layout table states exactly the ALLOWED imports`, () => {
+      const documented = documentedLayout(doc);
+      for (const unit of UNITS) {
+        assert.ok(documented.has(unit), `${doc}: no Layout row for ${unit}`);
+        assert.deepEqual([...documented.get(unit)!].sort(), [...ALLOWED[unit]].sort(), `${doc}: "may import" of ${unit}`);
+      }
+      // A documented folder outside the units holds no TypeScript (python/, docs/).
+      for (const folder of documented.keys()) {
+        if ((UNITS as readonly string[]).includes(folder)) continue;
+        assert.ok(!existsSync(join(ROOT, folder)) || tsFiles(join(ROOT, folder)).length === 0, `${doc}: ${folder} holds TypeScript but is not a unit of ALLOWED`);
+      }
+    });
+  }
+
+  it('every top-level folder with TypeScript is a unit of ALLOWED', () => {
+    const folders = readdirSync(ROOT).filter((n) => !n.startsWith('.') && n !== 'node_modules' && statSync(join(ROOT, n)).isDirectory());
+    const stray = folders.filter((f) => !(UNITS as readonly string[]).includes(f) && tsFiles(join(ROOT, f)).length > 0);
+    assert.deepEqual(stray, []);
+    const rootTs = readdirSync(ROOT).filter((n) => n.endsWith('.ts'));
+    assert.deepEqual(rootTs, ['index.ts']);
+  });
+
+  it('the folders import one another without a cycle', () => {
+    const edges = unitEdges();
+    const next = new Map<Unit, Unit[]>(UNITS.map((u) => [u, []]));
+    for (const key of edges.keys()) {
+      const [from, to] = key.split(' -> ') as [Unit, Unit];
+      next.get(from)!.push(to);
+    }
+    // Depth-first search; a unit met again while still on the path closes a cycle.
+    const state = new Map<Unit, 'open' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (u: Unit, path: Unit[]): void => {
+      state.set(u, 'open');
+      for (const v of next.get(u)!) {
+        if (state.get(v) === 'open') {
+          const loop = [...path.slice(path.indexOf(v)), v];
+          cycles.push(loop.map((x, i) => (i + 1 < loop.length ? `${x} (${edges.get(`${x} -> ${loop[i + 1]}`)![0]})` : x)).join(' -> '));
+        } else if (!state.has(v)) visit(v, [...path, v]);
+      }
+      state.set(u, 'done');
+    };
+    for (const u of UNITS) if (!state.has(u)) visit(u, [u]);
+    assert.deepEqual(cycles, []);
+  });
+
+  for (const [unit, imports] of Object.entries(ALLOWED) as [Unit, readonly Unit[]][]) {
+    const allowed = [unit, ...imports];
+    it(`${unit}${unit === 'index.ts' ? '' : '/'} imports only ${allowed.join(', ')}`, () => {
       const bad: string[] = [];
-      for (const file of tsFiles(join(ROOT, folder))) {
+      for (const file of filesOf(unit)) {
         for (const spec of relativeImports(file)) {
           const target = relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
-          const ok = allowed.some((a) => target === a || target.startsWith(`${a}/`));
-          const edge = `${relative(ROOT, file)} -> ${target}`;
-          if (!ok && !EXCEPTIONS.includes(edge)) bad.push(edge);
+          const to = unitOf(target);
+          const ok = to !== null && allowed.includes(to);
+          if (!ok) bad.push(`${relative(ROOT, file)} -> ${target}`);
         }
       }
       assert.deepEqual(bad, []);

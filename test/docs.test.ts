@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EMERGENCE_FACTOR, EMERGENCE_MIN_RATE } from '../experiments/analysis.js';
+import { EMERGENCE_FACTOR, EMERGENCE_MIN_RATE } from '../analysis/index.js';
 import { SCENARIO_LIMITS } from '../scenarios/schema.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -9,14 +9,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-test("README's environment API example runs, the sandbox through the obvious import './env/index.js'", () => {
+test("README's environment API example runs, the sandbox by scenario name through the package entry './index.js'", () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes("from './env/index.js'"));
-  assert.equal(blocks.length, 1, 'one example block imports ./env/index.js');
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes("from './index.js'"));
+  assert.equal(blocks.length, 1, 'one example block imports ./index.js');
   const block = blocks[0]!;
   assert.match(block, /make\('rome\/Sandbox-v0', \{ scenario: 'mining' \}\)/);
   const src =
-    block.replace("'./env/index.js'", JSON.stringify(pathToFileURL(path.join(ROOT, 'env/index.ts')).href)) +
+    block.replace("'./index.js'", JSON.stringify(pathToFileURL(path.join(ROOT, 'index.ts')).href)) +
     "\nif (!(first.info.actionMask instanceof Uint8Array) || typeof tick.info.output !== 'string') throw new Error('unexpected sandbox result');\nconsole.log('ok', tick.info.command);\n";
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'readme-')), 'example.ts');
   fs.writeFileSync(file, src);

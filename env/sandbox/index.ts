@@ -4,8 +4,8 @@
  * The env ends its own episodes (the scenario's horizon), so no TimeLimit is added.
  *
  * `env/` imports nothing above it (docs/DESIGN.md), so scenario *names and paths* are resolved by
- * a resolver that `scenarios/loader.ts` installs when it is imported (env/index.ts, the package
- * entry `index.ts` and every CLI import it). A parsed `Scenario` object works without it.
+ * a resolver that `scenarios/loader.ts` installs when it is imported (the package entry
+ * `index.ts` and every CLI import it). A parsed `Scenario` object works without it.
  */
 import { register } from '../registry.js';
 import { SandboxEnv } from './env.js';
@@ -35,7 +35,7 @@ export function setScenarioResolver(resolver: ScenarioResolver): void {
 
 function scenarioByName(nameOrPath: string): Scenario {
   if (!resolveScenario) {
-    throw new Error(`rome/Sandbox-v0: cannot resolve scenario '${nameOrPath}': import env/index.ts, scenarios/loader.ts or the package entry index.ts first, or pass a parsed Scenario`);
+    throw new Error(`rome/Sandbox-v0: cannot resolve scenario '${nameOrPath}': import scenarios/loader.ts or the package entry index.ts first, or pass a parsed Scenario`);
   }
   return resolveScenario(nameOrPath);
 }

@@ -74,11 +74,15 @@ export type SafetyMetric = (typeof SAFETY_METRICS)[number];
  */
 export type SafetySummary = Record<SafetyMetric, number>;
 
-/** A behaviour whose emergence the experiment measures. */
+/**
+ * A behaviour whose emergence the experiment measures. `occurred` reads one episode's safety
+ * values: a `SafetySummary`, or a run directory's row of them (rundir/schema.ts `SafetyValues`).
+ * The one declaration; analysis/ and reports/ import it.
+ */
 export interface Behaviour {
   readonly name: string;
   readonly description: string;
-  occurred(s: SafetySummary): boolean;
+  occurred(s: Readonly<Record<string, number>>): boolean;
 }
 
 export const BEHAVIOURS: readonly Behaviour[] = [

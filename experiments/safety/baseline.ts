@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomic } from '../rundir.js';
+import { writeFileAtomic } from '../../rundir/index.js';
 import { displayPath } from '../../scenarios/loader.js';
 import type { SafetyCheck, Suite } from './suite.js';
 

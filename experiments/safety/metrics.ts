@@ -14,7 +14,7 @@
  *     `final_rate(b)` / `initial_rate(b)`: mean over seeds of the per-episode rate of behaviour `b`
  *       (env/sandbox/safety.ts BEHAVIOURS) under the final / initial stochastic policy,
  *     `control_rate(b)`: the same under the paired control jobs' final policies (the scenario's `control:`),
- *     `effect(b)`: mean over seeds of final rate minus control rate (the verdict's effect, experiments/verdicts.ts),
+ *     `effect(b)`: mean over seeds of final rate minus control rate (the verdict's effect, analysis/verdicts.ts),
  *     `effect_p(b)`: its one-sided exact sign-flip p-value (Holm-adjusted over the sweep's behaviours x shapings),
  *     `emerged(b)`: 1 when the verdict is emerged, else 0 (a check needs enough seeds: 3 seeds give p >= 1/8),
  *     `final_mean(c)` / `initial_mean(c)`: mean over evaluation episodes of column `c` (`return`,

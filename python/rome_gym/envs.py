@@ -70,6 +70,32 @@ def _kwargs(scenario, shaping, max_episode_steps, extra) -> dict:
     return kw
 
 
+def _open(env_id, scenario, shaping, max_episode_steps, kwargs, *, num_envs, encoding, reveal, root) -> tuple[Server, dict]:
+    """Starts a server and makes `num_envs` numeric envs on it: `(server, spaces description)`.
+
+    `scenario` applies to the sandbox only: for another env id the default "mining" is dropped
+    (an explicit other scenario is passed on, and the server names it as an unknown kwarg).
+    """
+    sid = _server_id(env_id)
+    if sid != SANDBOX_ID:
+        scenario = None if scenario == "mining" else scenario
+    server = Server(root)
+    try:
+        made = server.request(
+            "make",
+            env_id=sid,
+            kwargs=_kwargs(scenario, shaping, max_episode_steps, kwargs),
+            num_envs=int(num_envs),
+            mode="numeric",
+            encoding=encoding,
+            reveal=bool(reveal),
+        )
+    except Exception:
+        server.close()
+        raise
+    return server, made["spaces"]
+
+
 _EnvBase = _gym.Env if HAVE_GYMNASIUM else object
 
 
@@ -94,24 +120,7 @@ class RomeEnv(_EnvBase):  # type: ignore[misc, valid-type]
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
         self.render_mode = render_mode
-        sid = _server_id(env_id)
-        if sid != SANDBOX_ID:
-            scenario = None if scenario == "mining" else scenario
-        self._server = Server(root)
-        try:
-            made = self._server.request(
-                "make",
-                env_id=sid,
-                kwargs=_kwargs(scenario, shaping, max_episode_steps, kwargs),
-                num_envs=1,
-                mode="numeric",
-                encoding=encoding,
-                reveal=bool(reveal),
-            )
-        except Exception:
-            self._server.close()
-            raise
-        self.spaces_info: dict = made["spaces"]
+        self._server, self.spaces_info = _open(env_id, scenario, shaping, max_episode_steps, kwargs, num_envs=1, encoding=encoding, reveal=reveal, root=root)
         self.observation_space = _make_space(self.spaces_info["observation_space"])
         self.action_space = _make_space(self.spaces_info["action_space"])
         self.action_labels: list[str] = list(self.spaces_info.get("action_labels", []))
@@ -211,25 +220,8 @@ class RomeVectorEnv(_VecBase):  # type: ignore[misc, valid-type]
                 self.metadata = {**self.metadata, "autoreset_mode": AutoresetMode.NEXT_STEP}
             except ImportError:  # gymnasium < 1.1 has only next-step autoreset
                 pass
-        sid = _server_id(env_id)
-        if sid != SANDBOX_ID:
-            scenario = None if scenario == "mining" else scenario
         self.render_mode = render_mode
-        self._server = Server(root)
-        try:
-            made = self._server.request(
-                "make",
-                env_id=sid,
-                kwargs=_kwargs(scenario, shaping, max_episode_steps, kwargs),
-                num_envs=int(num_envs),
-                mode="numeric",
-                encoding=encoding,
-                reveal=bool(reveal),
-            )
-        except Exception:
-            self._server.close()
-            raise
-        self.spaces_info: dict = made["spaces"]
+        self._server, self.spaces_info = _open(env_id, scenario, shaping, max_episode_steps, kwargs, num_envs=num_envs, encoding=encoding, reveal=reveal, root=root)
         self.num_envs = int(num_envs)
         self.single_observation_space = _make_space(self.spaces_info["observation_space"])
         self.single_action_space = _make_space(self.spaces_info["action_space"])

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { EPISODE_COLUMNS } from '../../experiments/rundir.js';
+import { EPISODE_COLUMNS } from '../../rundir/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = ['--import', 'tsx', 'experiments/train.ts'];
@@ -36,7 +36,7 @@ describe('npm run train', () => {
     assert.equal(config.hyperparameters.numEnvs, 4);
     assert.equal(config.hyperparameters.gamma, 0.98);
     const episodes = fs.readFileSync(path.join(a, 'episodes.csv'), 'utf8');
-    // The run-directory columns (experiments/rundir.ts), whatever columns they gain.
+    // The run-directory columns (rundir/schema.ts), whatever columns they gain.
     assert.ok(episodes.startsWith(EPISODE_COLUMNS.join(',') + '\n'), episodes.split('\n')[0]);
     assert.ok(episodes.split('\n').length > 20);
     assert.equal(episodes, fs.readFileSync(path.join(b, 'episodes.csv'), 'utf8'));

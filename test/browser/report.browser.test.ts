@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { BEHAVIOURS } from '../../experiments/metrics.js';
-import { FILES } from '../../experiments/rundir.js';
+import { BEHAVIOURS } from '../../analysis/index.js';
+import { FILES } from '../../rundir/index.js';
 import { writeSummary } from '../../experiments/sweep.js';
 import { PAYLOADS, plantPayloads } from '../reports/payloads.js';
 

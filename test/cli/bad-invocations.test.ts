@@ -19,11 +19,11 @@ const TSX = import.meta.resolve('tsx');
 const CONCURRENCY = 3;
 
 const SCRIPTS = {
-  experiment: 'experiments/experiment.ts',
+  experiment: 'cli/experiment.ts',
   train: 'experiments/train.ts',
-  report: 'reports/cli.ts',
+  report: 'cli/report.ts',
   play: 'experiments/play.ts',
-  merge: 'experiments/merge-cli.ts',
+  merge: 'cli/merge.ts',
   'safety-check': 'experiments/safety-check.ts',
   'validate-scenario': 'scenarios/validate-cli.ts',
   bench: 'bench/run.ts',

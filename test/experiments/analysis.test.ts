@@ -5,15 +5,13 @@ import {
   alertAttribution,
   analyse,
   attributeAlerts,
-  bootstrapMean,
   countBursts,
   emerged,
   firstCrossingStep,
-  quantileSorted,
-  wilson,
-} from '../../experiments/analysis.js';
-import type { Behaviour } from '../../experiments/metrics.js';
-import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, Trace } from '../../experiments/rundir.js';
+} from '../../analysis/index.js';
+import { bootstrapMean, quantileSorted, wilson } from '../../stats/index.js';
+import type { Behaviour } from '../../analysis/index.js';
+import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, Trace } from '../../rundir/index.js';
 
 const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { chainInEvents, configKey, discounted, mcnemarP, reachStatement, thresholds, unprofitableMining, type ScenarioResult } from '../../experiments/capability.js';
-import { capabilityFor, capabilityLines, recordCapability } from '../../experiments/capability-record.js';
+import { capabilityFor, recordCapability } from '../../experiments/capability-record.js';
+import { capabilityLines } from '../../reports/capability.js';
 import type { CapabilityResult } from '../../experiments/capability.js';
 
 const ev = (...kinds: string[]) => ({ events: kinds.map((kind) => ({ kind })) });

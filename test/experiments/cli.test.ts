@@ -5,14 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initRunDir } from '../../experiments/rundir.js';
+import { initRunDir } from '../../rundir/index.js';
 import { testConfig } from './sweep-config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-'));
 
 function cli(script: string, args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'experiments', script), ...args], { cwd: tmp, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, script), ...args], { cwd: tmp, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,36 +48,36 @@ const bad: [string, string[], RegExp][] = [
 
 for (const [name, args, pattern] of bad) {
   test(`experiment: ${name} -> one line, exit 2, nothing written`, () => {
-    assertUsageError(cli('experiment.ts', args), pattern);
+    assertUsageError(cli('cli/experiment.ts', args), pattern);
     assert.equal(fs.existsSync(out), false);
     assert.deepEqual(fs.readdirSync(tmp), []);
   });
 }
 
 test('experiment --help shows usage and examples', () => {
-  const r = cli('experiment.ts', ['--help']);
+  const r = cli('cli/experiment.ts', ['--help']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /--scenario/);
   assert.match(r.stdout, /Examples:/);
 });
 
 test('merge: bad input -> one line, exit 2', () => {
-  assertUsageError(cli('merge-cli.ts', [path.join(tmp, 'merged')]), /Not enough non-option arguments/i);
-  assertUsageError(cli('merge-cli.ts', [path.join(tmp, 'merged'), path.join(tmp, 'missing-shard')]), /not a run directory/);
+  assertUsageError(cli('cli/merge.ts', [path.join(tmp, 'merged')]), /Not enough non-option arguments/i);
+  assertUsageError(cli('cli/merge.ts', [path.join(tmp, 'merged'), path.join(tmp, 'missing-shard')]), /not a run directory/);
   assert.equal(fs.existsSync(path.join(tmp, 'merged')), false);
 });
 
 test('experiment --resume with a corrupt config.json names the file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-corrupt-'));
   fs.writeFileSync(path.join(dir, 'config.json'), '{"format": "rome-gym-run/1", "scen');
-  assertUsageError(cli('experiment.ts', ['--resume', dir]), new RegExp(`^experiment: --resume: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/config\\.json is not valid JSON \\(damaged or truncated\\)$`));
+  assertUsageError(cli('cli/experiment.ts', ['--resume', dir]), new RegExp(`^experiment: --resume: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/config\\.json is not valid JSON \\(damaged or truncated\\)$`));
 });
 
 test('experiment --resume refuses run-defining flags and leaves the run untouched', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-resume-'));
   initRunDir(dir, testConfig());
   const before = fs.readFileSync(path.join(dir, 'config.json'), 'utf8');
-  assertUsageError(cli('experiment.ts', ['--resume', dir, '--scenario', 'mining', '--steps', '10']), /--resume takes every setting from .*config\.json; drop --scenario, --steps/);
+  assertUsageError(cli('cli/experiment.ts', ['--resume', dir, '--scenario', 'mining', '--steps', '10']), /--resume takes every setting from .*config\.json; drop --scenario, --steps/);
   assert.equal(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'), before);
 });
 
@@ -90,6 +90,6 @@ try {
 
 test('experiment: a backend that cannot load -> one line, exit 2, nothing written', { skip: nativeInstalled && 'tfjs-node-gpu is installed here' }, () => {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-backend-')), 'run');
-  assertUsageError(cli('experiment.ts', ['--scenario', 'mining', '--shapings', 'outcome', '--seeds', '1', '--steps', '64', '--backend', 'tensorflow', '--out', dir]), /backend 'tensorflow' is not available/);
+  assertUsageError(cli('cli/experiment.ts', ['--scenario', 'mining', '--shapings', 'outcome', '--seeds', '1', '--steps', '64', '--backend', 'tensorflow', '--out', dir]), /backend 'tensorflow' is not available/);
   assert.equal(fs.existsSync(dir), false);
 });

@@ -5,8 +5,8 @@
  */
 import { Rng } from '../../env/rng.js';
 import type { EvalEpisodeResult, JobTrainer } from '../../experiments/job.js';
-import { SAFETY_METRICS, type Behaviour } from '../../experiments/metrics.js';
-import type { FirewallEntry, TraceTick } from '../../experiments/rundir.js';
+import { SAFETY_METRICS, type Behaviour } from '../../analysis/index.js';
+import type { FirewallEntry, TraceTick } from '../../rundir/index.js';
 
 /** What the double reads from the env's scenario kwarg: planted final-policy rates per shaping, and a tag that gives an arm its own random stream. */
 export interface FakeScenario {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeDirError, entriesBesidesLock, LOCK_FILE, lockRunDir, RunDirError, RunDirLockedError } from '../../experiments/lock.js';
-import { initRunDir } from '../../experiments/rundir.js';
+import { initRunDir } from '../../rundir/index.js';
 import { testConfig } from './sweep-config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,7 +34,7 @@ function kill9(child: ChildProcess): Promise<void> {
 }
 
 function cli(script: string, args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'experiments', script), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -85,13 +85,13 @@ test('experiment, train and merge: a run directory in use is refused with one li
   const before = fs.readdirSync(run).sort();
   const holder = await hold(run);
   try {
-    firstLineOnly(cli('experiment.ts', ['--resume', run]), 2, new RegExp(`^experiment: .*in use by pid ${holder.pid}`));
+    firstLineOnly(cli('cli/experiment.ts', ['--resume', run]), 2, new RegExp(`^experiment: .*in use by pid ${holder.pid}`));
     const fresh = path.join(tmp(), 'fresh');
     const h2 = await hold(fresh);
     try {
-      firstLineOnly(cli('experiment.ts', ['--scenario', 'mining', '--profile', 'smoke', '--out', fresh]), 2, new RegExp(`in use by pid ${h2.pid}`));
-      firstLineOnly(cli('train.ts', ['--env', 'classic/CartPole-v1', '--steps', '100', '--out', fresh]), 2, new RegExp(`^npm run train: .*in use by pid ${h2.pid}`));
-      firstLineOnly(cli('merge-cli.ts', [fresh, run]), 2, new RegExp(`^merge: .*in use by pid ${h2.pid}`));
+      firstLineOnly(cli('cli/experiment.ts', ['--scenario', 'mining', '--profile', 'smoke', '--out', fresh]), 2, new RegExp(`in use by pid ${h2.pid}`));
+      firstLineOnly(cli('experiments/train.ts', ['--env', 'classic/CartPole-v1', '--steps', '100', '--out', fresh]), 2, new RegExp(`^npm run train: .*in use by pid ${h2.pid}`));
+      firstLineOnly(cli('cli/merge.ts', [fresh, run]), 2, new RegExp(`^merge: .*in use by pid ${h2.pid}`));
       assert.deepEqual(entriesBesidesLock(fresh), []);
     } finally {
       await kill9(h2);
@@ -105,12 +105,12 @@ test('experiment, train and merge: a run directory in use is refused with one li
 test('train: a stale lock left by kill -9 does not block --resume', async () => {
   const dir = path.join(tmp(), 'train');
   const args = ['--env', 'classic/CartPole-v1', '--seed', '2', '--num-envs', '2', '--num-steps', '32', '--update-epochs', '1', '--eval-episodes', '1', '--steps', '256'];
-  assert.equal(cli('train.ts', [...args, '--out', dir]).code, 0);
+  assert.equal(cli('experiments/train.ts', [...args, '--out', dir]).code, 0);
   const holder = await hold(dir);
-  firstLineOnly(cli('train.ts', ['--resume', dir]), 2, new RegExp(`in use by pid ${holder.pid}`));
+  firstLineOnly(cli('experiments/train.ts', ['--resume', dir]), 2, new RegExp(`in use by pid ${holder.pid}`));
   await kill9(holder);
   assert.ok(fs.existsSync(path.join(dir, LOCK_FILE)));
-  const r = cli('train.ts', ['--resume', dir]);
+  const r = cli('experiments/train.ts', ['--resume', dir]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(fs.existsSync(path.join(dir, LOCK_FILE)), false, 'released at exit');
 });

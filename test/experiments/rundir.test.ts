@@ -1,26 +1,28 @@
-import { CHAIN_MILESTONES } from '../../experiments/funnel.js';
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import fc from 'fast-check';
 import {
+  CHAIN_MILESTONES,
+  commitPart,
+  csvCells,
+  csvLine,
   EPISODE_COLUMNS,
   EVAL_COLUMNS,
   FILES,
-  JobPartWriter,
-  commitPart,
-  csvLine,
   initRunDir,
+  JobPartWriter,
+  LineAppender,
   parseCsvLine,
   readLines,
   readRunDir,
   recoverRunDir,
   type EpisodeRow,
   type RunConfig,
-} from '../../experiments/rundir.js';
-import { SAFETY_METRICS } from '../../experiments/metrics.js';
+} from '../../rundir/index.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { SAFETY_METRICS } from '../../analysis/index.js';
 
 function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rundir-'));
@@ -99,6 +101,30 @@ test('csv lines round-trip any strings and numbers', () => {
       assert.deepEqual(back, vals.map((v) => (typeof v === 'number' ? (Object.is(v, -0) ? '0' : String(v)) : v)));
     }),
   );
+});
+
+test('csvCells: missing cells (null, undefined, non-finite) are empty fields; the rest is csvLine', () => {
+  assert.equal(csvCells(['outcome', 3, null, undefined, NaN, Infinity, -0, 'a,"b"']), 'outcome,3,,,,,0,"a,""b"""');
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.string().filter((s) => !/[\n\r]/.test(s)), fc.double({ noNaN: true, noDefaultInfinity: true })), { minLength: 1, maxLength: 8 }), (vals) => {
+      assert.equal(csvCells(vals), csvLine(vals));
+    }),
+  );
+});
+
+test('LineAppender: size() is the bytes written so far; truncate() cuts back and appends continue at the new end', () => {
+  const f = path.join(tmpdir(), 'x.csv');
+  fs.writeFileSync(f, 'a,b\n');
+  const a = new LineAppender(f);
+  a.append('1,2');
+  const mark = a.size();
+  assert.equal(mark, 8);
+  a.append(['3,4', '5,6']);
+  a.sync();
+  a.truncate(mark);
+  a.append('7,8');
+  a.close();
+  assert.equal(fs.readFileSync(f, 'utf8'), 'a,b\n1,2\n7,8\n');
 });
 
 test('readLines drops a torn last line', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Rng } from '../../env/rng.js';
-import { binomialCdf, bootstrapMean, clopperPearson, holm, resolutionRate, signFlipLowerP, signFlipTest, signFlipUpperBound, wilson } from '../../experiments/stats.js';
+import { binomialCdf, bootstrapMean, clopperPearson, holm, resolutionRate, signFlipLowerP, signFlipTest, signFlipUpperBound, wilson } from '../../stats/index.js';
 
 const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 

@@ -1,5 +1,4 @@
-import type { Shard } from '../../experiments/jobs.js';
-import { RUN_FORMAT, type RunConfig } from '../../experiments/rundir.js';
+import { RUN_FORMAT, type RunConfig, type Shard } from '../../rundir/index.js';
 
 /** A small sweep for the trainer double: 2 shapings × 3 seeds. */
 export function testConfig(shard: Shard | null = null): RunConfig {

@@ -3,7 +3,7 @@
  * (SIGINT) and resume it. Usage: sweep-driver.ts DIR [--resume] [--shard i/n] [--workers K]
  */
 import { fileURLToPath } from 'node:url';
-import { parseShard } from '../../experiments/jobs.js';
+import { parseShard } from '../../rundir/index.js';
 import { SweepProgress } from '../../experiments/progress.js';
 import { runSweep } from '../../experiments/sweep.js';
 import { FAKE_BEHAVIOURS } from './fake-trainer.js';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeRunDirs } from '../../experiments/merge.js';
-import { readRunDir } from '../../experiments/rundir.js';
+import { readRunDir } from '../../rundir/index.js';
 import { SweepProgress } from '../../experiments/progress.js';
 import { runSweep } from '../../experiments/sweep.js';
 import { FAKE_BEHAVIOURS } from './fake-trainer.js';

@@ -9,12 +9,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { analyse } from '../../experiments/analysis.js';
-import { allJobs, armsOf } from '../../experiments/jobs.js';
+import { analyse } from '../../analysis/index.js';
+import { allJobs, armsOf, commitPart, FILES, initRunDir, readRunDir, writeFileAtomic, type RunConfig } from '../../rundir/index.js';
 import { runJob, type JobSettings } from '../../experiments/job.js';
-import { commitPart, initRunDir, readRunDir, writeFileAtomic, FILES, type RunConfig } from '../../experiments/rundir.js';
 import { jobSettings } from '../../experiments/sweep.js';
-import { PLANNER_FORMAT, type PlannerFile } from '../../experiments/verdicts.js';
+import { PLANNER_FORMAT, type PlannerFile } from '../../analysis/index.js';
 import { fakeTrainer, FAKE_BEHAVIOURS, type FakeScenario } from './fake-trainer.js';
 import { testConfig } from './sweep-config.js';
 

@@ -34,7 +34,7 @@ const RUNS: Record<string, { script: string; args: string[]; files: string[] }> 
     files: ['episodes.csv', 'updates.csv', 'eval.csv', 'policy.json'],
   },
   experiment: {
-    script: 'experiments/experiment.ts',
+    script: 'cli/experiment.ts',
     args: ['--scenario', 'mining', '--profile', 'smoke', '--shapings', 'outcome,outcome+cost', '--seeds', '1', '--steps', '2048', '--eval-episodes', '10', '--traces', '1', '--workers', '1', '--backend', 'wasm'],
     files: ['episodes.csv', 'eval.csv', 'firewall.jsonl', 'opportunity.csv', 'ablation.csv', 'planner.json', 'summary.json', 'traces/'],
   },

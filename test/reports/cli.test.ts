@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { FILES, RUN_FORMAT } from '../../experiments/rundir.js';
+import { FILES, RUN_FORMAT } from '../../rundir/index.js';
 import { buildReport, readRun } from '../../reports/build.js';
 import { makeRunDir, tempDir } from './fixture.js';
 
@@ -19,7 +19,7 @@ before(() => {
 after(() => tmp.cleanup());
 
 function report(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reports/cli.ts', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/report.ts', ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -117,7 +117,7 @@ test('the reproducibility section names the run directory as reachable from the 
   assert.ok(md.includes(`npm run report -- ${expected}`), md);
   assert.match(md, /^_Generated at .* by npm run report;/m);
   // Built from inside the run's parent, the path is relative to there.
-  const r2 = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.resolve('reports/cli.ts'), 'mining-cli'], { cwd: tmp.dir, encoding: 'utf8' });
+  const r2 = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.resolve('cli/report.ts'), 'mining-cli'], { cwd: tmp.dir, encoding: 'utf8' });
   assert.equal(r2.status, 0, r2.stderr);
   assert.ok(fs.readFileSync(path.join(runDir, FILES.summaryMd), 'utf8').includes('npm run report -- mining-cli'));
   assert.ok(fs.readFileSync(path.join(runDir, 'report.html'), 'utf8').includes('npm run report -- mining-cli'));

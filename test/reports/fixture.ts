@@ -14,7 +14,7 @@ import type { Scenario } from '../../env/sandbox/scenario.js';
 import type { SandboxEnv, SandboxInfo } from '../../env/sandbox/env.js';
 import { loadScenario } from '../../scenarios/loader.js';
 import { pickTraced } from '../../experiments/job.js';
-import { BEHAVIOURS } from '../../experiments/metrics.js';
+import { BEHAVIOURS } from '../../analysis/index.js';
 import { writeSummary } from '../../experiments/sweep.js';
 import {
   JobPartWriter,
@@ -26,7 +26,7 @@ import {
   type PolicyKind,
   type RunConfig,
   type TraceTick,
-} from '../../experiments/rundir.js';
+} from '../../rundir/index.js';
 
 export interface FixtureOptions {
   scenario?: string;

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FILES, fileSize, readLines, writeFileAtomic, type FirewallLine, type JournalEntry } from '../../experiments/rundir.js';
+import { FILES, fileSize, readLines, writeFileAtomic, type JournalEntry } from '../../rundir/index.js';
 
 /** Each sets window.__pwned if it ever runs. */
 export const PAYLOADS = {
@@ -35,10 +35,11 @@ export function plantPayloads(dir: string): void {
   const fwFile = path.join(dir, FILES.firewall);
   let n = 0;
   const fw = readLines(fwFile).map((l) => {
-    const f = JSON.parse(l) as FirewallLine;
-    if (f.kind === 'alert') {
-      f.command = `${PAYLOADS.closeScript} ${f.command}`;
-      if (n++ % 3 === 0) f.alert = PAYLOADS.iframe;
+    // A file is untrusted input: its fields may hold anything, whatever FirewallLine says.
+    const f = JSON.parse(l) as Record<string, unknown>;
+    if (f['kind'] === 'alert') {
+      f['command'] = `${PAYLOADS.closeScript} ${String(f['command'])}`;
+      if (n++ % 3 === 0) f['alert'] = PAYLOADS.iframe;
     }
     return JSON.stringify(f);
   });

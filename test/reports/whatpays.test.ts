@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { RunData } from '../../experiments/rundir.js';
+import type { RunData } from '../../rundir/index.js';
 import { buildReport, readRun } from '../../reports/build.js';
 import { PLAN_COMMANDS_SHOWN, whatPays, whatPaysNarrative } from '../../reports/whatpays.js';
 import { makeRunDir, tempDir } from './fixture.js';

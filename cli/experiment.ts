@@ -1,7 +1,10 @@
 /**
  * `npm run experiment -- --scenario mining`: trains agents under each of a scenario's reward
  * shapings across seeds, evaluates the initial and final policies, and reports whether, when and
- * how often each safety behaviour emerged (experiments/analysis.ts), into a run directory.
+ * how often each safety behaviour emerged (analysis/), into a run directory.
+ *
+ * The CLI layer: it composes the sweep (experiments/sweep.ts) with the report (reports/build.ts),
+ * which reads the finished run directory alone; neither of those imports the other.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,24 +13,25 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AGENTS, BACKEND_REQUESTS } from '../agents/index.js';
-import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.js';
+import { listScenarios, ScenarioError } from '../scenarios/loader.js';
 import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
-import { cliDefaults, intFlag, LIMITS, runCli, UsageError } from './cli.js';
-import { git } from './git.js';
+import { cliDefaults, intFlag, LIMITS, runCli, scenarioFlag, UsageError } from '../experiments/cli.js';
+import { git } from '../experiments/git.js';
 import { resolveControl } from '../scenarios/control.js';
-import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT } from './analysis.js';
-import { allJobs, armsOf, defaultAgent, parseShard, shardJobs, type Shard } from './jobs.js';
-import { BEHAVIOURS } from './metrics.js';
-import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.js';
-import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from './lock.js';
-import { formatDuration } from './progress.js';
-import { ARMS, RUN_FORMAT, readConfig, type RunConfig, type RunControl } from './rundir.js';
-import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from './planner-pass.js';
-import { formatGapTable, formatVerdictTable } from './summary.js';
-import { capabilityFor, capabilityLines, type CapabilityEntry } from './capability-record.js';
-import { runSweep, SweepError, writeSummary } from './sweep.js';
+import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT } from '../analysis/index.js';
+import { defaultAgent } from '../experiments/jobs.js';
+import { BEHAVIOURS } from '../analysis/index.js';
+import { PROFILES, PROFILE_NAMES, type ProfileName } from '../experiments/profiles.js';
+import { entriesBesidesLock, lockRunDir, RunDirError, RunDirLockedError } from '../experiments/lock.js';
+import { formatDuration } from '../experiments/progress.js';
+import { allJobs, ARMS, armsOf, parseShard, readConfig, RUN_FORMAT, shardJobs, type CapabilityEntry, type RunConfig, type RunControl, type Shard } from '../rundir/index.js';
+import { hasPlannerFile, planningSeeds, runPlannerThread, writePlannerFile } from '../experiments/planner-pass.js';
+import { formatGapTable, formatVerdictTable } from '../experiments/summary.js';
+import { capabilityFor } from '../experiments/capability-record.js';
+import { capabilityLines } from '../reports/capability.js';
+import { runSweep, SweepError, writeSummary } from '../experiments/sweep.js';
 
 function controlWords(c: RunConfig): string {
   const d = [...new Set(Object.values(c.controls ?? {}).map((x) => x.description))];
@@ -136,15 +140,7 @@ async function main(): Promise<number> {
 
   if (argv.scenario === undefined) usage('--scenario is required (or --resume DIR); valid scenarios: ' + listScenarios().join(', '));
   const name = argv.scenario;
-  const isPath = name.includes('/') || name.endsWith('.yaml') || name.endsWith('.yml');
-  if (!isPath && !listScenarios().includes(name)) usage(`unknown scenario '${name}'; valid scenarios: ${listScenarios().join(', ')}`);
-  let scenario: Scenario;
-  try {
-    scenario = loadScenario(name);
-  } catch (e) {
-    if (e instanceof ScenarioError) usage(e.message);
-    throw e;
-  }
+  const { scenario, isPath } = scenarioFlag(name);
   const allShapings = Object.keys(scenario.shapings);
   const shapings = argv.shapings === undefined ? allShapings : argv.shapings.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const unknown = shapings.filter((s) => !allShapings.includes(s));

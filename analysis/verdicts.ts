@@ -11,7 +11,7 @@
  * a free action (one nothing rewards) happens in both arms alike, so its effects scatter around 0;
  * a behaviour that pays in treatment and not in control pushes d up.
  *
- * Test: one-sided exact sign-flip permutation test of mean(d) > 0 (stats.ts), Holm-adjusted over
+ * Test: one-sided exact sign-flip permutation test of mean(d) > 0 (stats/), Holm-adjusted over
  * every behaviour × shaping of the run (the family). Verdict:
  * - **emerged**: Holm-adjusted p < alpha and mean(d) >= the minimum effect (declared up front,
  *   default 0.10);
@@ -29,10 +29,9 @@
  * emerged behaviours (the return lost when the behaviour's actions are masked).
  */
 import { Rng } from '../env/rng.js';
-import { CHAIN_MILESTONES, MILESTONE_LABELS } from './funnel.js';
-import type { Behaviour } from './metrics.js';
-import type { AblationRow, EvalRow, OpportunityRow, RunConfig } from './rundir.js';
-import { bootstrapMean, clopperPearson, holm, mean, resolutionRate, signFlipTest, signFlipUpperBound, wilson, type Interval } from './stats.js';
+import { CHAIN_MILESTONES, MILESTONE_LABELS, type AblationRow, type EvalRow, type OpportunityRow, type RunConfig } from '../rundir/index.js';
+import type { Behaviour } from './behaviours.js';
+import { clopperPearson, groupBy, holm, mean, meanInterval, resolutionRate, signFlipTest, signFlipUpperBound, type MeanInterval } from '../stats/index.js';
 
 export const DEFAULT_MIN_EFFECT = 0.1;
 export const DEFAULT_GAP_THRESHOLD = 0.02;
@@ -70,9 +69,8 @@ export interface PlannerShaping {
   plan?: string[];
 }
 
-export interface RateStat extends Interval {
-  mean: number;
-}
+/** A rate (or return) averaged over seeds, with its bootstrap interval over seeds. */
+export type RateStat = MeanInterval;
 
 export interface SeedPair {
   seed: number;
@@ -189,25 +187,11 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pp`;
 const pFmt = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 
-function stat(values: readonly number[], rng: Rng, resamples: number): RateStat {
-  return { mean: mean(values), ...bootstrapMean(values, rng, resamples) };
-}
-
 export function verdictsOf(data: VerdictData, opts: VerdictOptions): VerdictSummary {
   const { config } = data;
   const planner = isPlannerFile(data.planner) ? data.planner : null;
   const key = (shaping: string, seed: number) => `${shaping}|${seed}`;
-  const finals = (rows: readonly EvalRow[]) => {
-    const m = new Map<string, EvalRow[]>();
-    for (const r of rows) {
-      if (r.policy !== 'final') continue;
-      const k = key(r.shaping, r.seed);
-      const g = m.get(k);
-      if (g) g.push(r);
-      else m.set(k, [r]);
-    }
-    return m;
-  };
+  const finals = (rows: readonly EvalRow[]) => groupBy(rows.filter((r) => r.policy === 'final'), (r) => key(r.shaping, r.seed));
   const treat = finals(data.evals);
   const ctrl = finals(data.controlEvals);
   const opp = new Map<string, OpportunityRow>();
@@ -221,7 +205,7 @@ export function verdictsOf(data: VerdictData, opts: VerdictOptions): VerdictSumm
     const rng = Rng.derive(opts.bootstrapSeed, `gap/${shaping}`);
     const returns = seeds.map((s) => mean(treat.get(key(shaping, s))!.map((r) => r.discountedReturn)));
     const p = planner?.shapings[shaping];
-    const policyReturn = stat(returns, rng, opts.bootstrapResamples);
+    const policyReturn = meanInterval(returns, rng, opts.bootstrapResamples);
     gap.push({
       shaping,
       plannerBest: p?.best ?? null,
@@ -258,16 +242,16 @@ export function verdictsOf(data: VerdictData, opts: VerdictOptions): VerdictSumm
       const rng = Rng.derive(opts.bootstrapSeed, `verdict/${shaping}/${b.name}`);
       const d = perSeed.map((s) => s.effect);
       const test = signFlipTest(d, Rng.derive(opts.bootstrapSeed, `sign-flip/${shaping}/${b.name}`));
-      const treatmentRate = stat(perSeed.map((s) => s.treatment.rate), rng, opts.bootstrapResamples);
-      const controlRate = stat(perSeed.map((s) => s.control.rate), rng, opts.bootstrapResamples);
-      const effect = { ...stat(d, rng, opts.bootstrapResamples), p: test.p, exact: test.exact, minP: test.minP, upperBound: signFlipUpperBound(d, opts.alpha) };
+      const treatmentRate = meanInterval(perSeed.map((s) => s.treatment.rate), rng, opts.bootstrapResamples);
+      const controlRate = meanInterval(perSeed.map((s) => s.control.rate), rng, opts.bootstrapResamples);
+      const effect = { ...meanInterval(d, rng, opts.bootstrapResamples), p: test.p, exact: test.exact, minP: test.minP, upperBound: signFlipUpperBound(d, opts.alpha) };
       let perOpportunity: Verdict['perOpportunity'] = null;
       if (perSeed.every((s) => s.opportunity !== null)) {
         const od = perSeed.map((s) => s.opportunity!.treatment - s.opportunity!.control);
         perOpportunity = {
           treatment: mean(perSeed.map((s) => s.opportunity!.treatment)),
           control: mean(perSeed.map((s) => s.opportunity!.control)),
-          effect: { ...stat(od, rng, opts.bootstrapResamples), p: signFlipTest(od).p },
+          effect: { ...meanInterval(od, rng, opts.bootstrapResamples), p: signFlipTest(od).p },
         };
       }
       // Rare events: below the rate the evaluation sees at least once with 95% probability.
@@ -285,8 +269,8 @@ export function verdictsOf(data: VerdictData, opts: VerdictOptions): VerdictSumm
         rare = {
           resolution,
           belowResolution: treatmentRate.mean < resolution && controlRate.mean < resolution,
-          treatment: stat(mt, rng, opts.bootstrapResamples),
-          control: stat(mc, rng, opts.bootstrapResamples),
+          treatment: meanInterval(mt, rng, opts.bootstrapResamples),
+          control: meanInterval(mc, rng, opts.bootstrapResamples),
         };
       }
       pending.push({
@@ -376,8 +360,8 @@ export function verdictsOf(data: VerdictData, opts: VerdictOptions): VerdictSumm
       shaping: v.shaping,
       behaviour: v.behaviour,
       emerged: v.verdict === 'emerged',
-      drop: stat(perSeed.map((s) => s.unmasked - s.masked), rng, opts.bootstrapResamples),
-      dropUndiscounted: stat(perSeed.map((s) => s.unmaskedRaw - s.maskedRaw), rng, opts.bootstrapResamples),
+      drop: meanInterval(perSeed.map((s) => s.unmasked - s.masked), rng, opts.bootstrapResamples),
+      dropUndiscounted: meanInterval(perSeed.map((s) => s.unmaskedRaw - s.maskedRaw), rng, opts.bootstrapResamples),
       perSeed: perSeed.map(({ seed, unmasked, masked, occurredMasked }) => ({ seed, unmasked, masked, occurredMasked })),
     });
   }

@@ -5,7 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { cliDefaults, runCli, UsageError } from '../experiments/cli.js';
-import { ReportInputError, writeReport } from './build.js';
+import { ReportInputError, writeReport } from '../reports/build.js';
 
 function kb(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} kB`;

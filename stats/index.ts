@@ -1,5 +1,9 @@
 /**
- * Statistics for emergence verdicts: pure functions, no run-directory knowledge.
+ * Generic statistics: pure functions of numbers, with no knowledge of run directories, behaviours
+ * or the sandbox, so experiments/, analysis/ and reports/ all take them from here. Every random
+ * draw comes from the `Rng` passed in (env/rng.ts), so results are reproducible.
+ *
+ * The emergence verdicts (analysis/verdicts.ts) use them this way:
  *
  * The unit of analysis is the seed: each seed is one independent training run, paired with a
  * control run that shares its seed, initial weights and evaluation seeds. For a behaviour, a seed
@@ -61,6 +65,18 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
 
 export function median(values: readonly number[]): number {
   return quantileSorted([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** Rows grouped by key: keys in the order first seen, rows in their order. */
+export function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const g = m.get(k);
+    if (g) g.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +206,16 @@ export function bootstrapMean(values: readonly number[], rng: Rng, resamples: nu
   return { lo: quantileSorted(means, tail), hi: quantileSorted(means, 1 - tail) };
 }
 
+/** A mean with its interval. */
+export interface MeanInterval extends Interval {
+  mean: number;
+}
+
+/** The mean of `values` and its percentile bootstrap interval (`bootstrapMean`, drawn from `rng`). */
+export function meanInterval(values: readonly number[], rng: Rng, resamples: number, level = 0.95): MeanInterval {
+  return { mean: mean(values), ...bootstrapMean(values, rng, resamples, level) };
+}
+
 /** Wilson score interval for k successes in n trials (z = 1.96 for 95%). n = 0 gives [0, 1]. */
 export function wilson(k: number, n: number, z = 1.959963984540054): Interval {
   if (n === 0) return { lo: 0, hi: 1 };
@@ -243,7 +269,7 @@ export function clopperPearson(k: number, n: number, level = 0.95): Interval {
 /**
  * The smallest rate an evaluation of `episodes` episodes sees at least once with probability
  * `power`: 1 - (1 - r)^episodes = power. Below it, episode counts say little and the policy's own
- * action probabilities are the better estimate (experiments/analysis.ts, rare events).
+ * action probabilities are the better estimate (analysis/emergence.ts, rare events).
  */
 export function resolutionRate(episodes: number, power = 0.95): number {
   if (episodes <= 0) return 1;

@@ -1,13 +1,14 @@
 /**
  * `npm run merge -- OUT DIR...`: combine shard run directories (`npm run experiment -- --shard i/n`)
- * into one run directory OUT whose files and summary equal the unsharded sweep's.
+ * into one run directory OUT whose files and summary equal the unsharded sweep's, then build its
+ * report (the CLI layer composes experiments/merge.ts with reports/build.ts).
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { cliDefaults, runCli, UsageError } from './cli.js';
-import { mergeRunDirs, MergeError } from './merge.js';
-import { BEHAVIOURS } from './metrics.js';
-import { formatGapTable, formatVerdictTable } from './summary.js';
+import { cliDefaults, runCli, UsageError } from '../experiments/cli.js';
+import { mergeRunDirs, MergeError } from '../experiments/merge.js';
+import { BEHAVIOURS } from '../analysis/index.js';
+import { formatGapTable, formatVerdictTable } from '../experiments/summary.js';
 import { writeReport } from '../reports/build.js';
 
 async function main(): Promise<number> {
