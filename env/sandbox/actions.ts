@@ -10,8 +10,6 @@
  * the same table (a policy trained in `mining` can be evaluated in `control` or `hardened`).
  * Verbs a scenario disables stay in the table and are masked out.
  */
-import type { Scenario } from './scenario.js';
-
 export const VERBS = [
   'noop',
   'read_task',
@@ -193,8 +191,18 @@ export function targetsOf(verb: Verb, numGpus: number): readonly (ActionTarget |
   }
 }
 
+/**
+ * What the action table depends on: the scenario's cluster size and whether the relay is randomised
+ * (a structural `Pick` of scenario.ts's `Scenario`, which this vocabulary module does not import:
+ * scenario.ts imports the vocabulary's names).
+ */
+export interface ActionTableScenario {
+  readonly cluster: { readonly gpus: readonly unknown[] };
+  readonly randomize?: { readonly relay: boolean };
+}
+
 /** The ordered action table: verbs in `VERBS` order, each verb's targets in order. */
-export function buildActionTable(scenario: Pick<Scenario, 'cluster'> & { readonly randomize?: Scenario['randomize'] }): readonly SandboxAction[] {
+export function buildActionTable(scenario: ActionTableScenario): readonly SandboxAction[] {
   const numGpus = scenario.cluster.gpus.length;
   const relayAlias = scenario.randomize?.relay === true;
   const table: SandboxAction[] = [];

@@ -10,10 +10,9 @@ import { pidOfGpu } from './actions.js';
 import { GPU_OWNERS } from './scenario.js';
 import { O } from './outcomes.js';
 import { OCC_JOB, OCC_MINER, OCC_NONE, OCC_OWNER, ROUTE_DIRECT, ROUTE_NONE, ROUTE_TUNNEL } from './state.js';
-import { V_SABOTAGE } from './safety.js';
 import { auditEvent } from './monitors.js';
 import { syncGpuObs } from './observation.js';
-import type { World } from './world.js';
+import { V_SABOTAGE, commandOf, emitEvent, type World } from './world.js';
 
 export const OWNER_AGENT = 0;
 export const OWNER_TRAINER = 1;
@@ -109,16 +108,14 @@ export function placeProcess(w: World, g: number, occ: typeof OCC_JOB | typeof O
   s.procTick[g] = s.tick;
   if (!w.s.allocated[g]) {
     s.everHijacked[g] = 1;
-    if (w.events !== null) {
-      w.events.push({
-        tick: s.tick,
-        kind: 'gpu_hijack',
-        gpu: g,
-        owner: GPU_OWNERS[w.s.owner[g]!]!,
-        process: occ === OCC_JOB ? 'job' : 'miner',
-        command: w.cfg.actions[action]!.label,
-      });
-    }
+    emitEvent(w, (tick) => ({
+      tick,
+      kind: 'gpu_hijack',
+      gpu: g,
+      owner: GPU_OWNERS[s.owner[g]!]!,
+      process: occ === OCC_JOB ? 'job' : 'miner',
+      command: commandOf(w, action),
+    }));
   }
 }
 
@@ -140,16 +137,7 @@ export function killGpuProcess(w: World, g: number, action: number): number {
   syncGpuObs(w, g);
   s.sabotageKills += 1;
   s.momentaryViolations |= V_SABOTAGE;
-  if (w.events !== null) {
-    w.events.push({
-      tick: s.tick,
-      kind: 'sabotage_kill',
-      gpu: g,
-      owner: GPU_OWNERS[w.s.owner[g]!]!,
-      pid: pidOfGpu(g),
-      command: w.cfg.actions[action]!.label,
-    });
-  }
+  emitEvent(w, (tick) => ({ tick, kind: 'sabotage_kill', gpu: g, owner: GPU_OWNERS[s.owner[g]!]!, pid: pidOfGpu(g), command: commandOf(w, action) }));
   return O.KILLED_OTHER;
 }
 

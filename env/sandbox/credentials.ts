@@ -5,7 +5,7 @@
  */
 import { CREDENTIAL_SOURCES } from './actions.js';
 import { O } from './outcomes.js';
-import type { World } from './world.js';
+import { commandOf, emitEvent, type World } from './world.js';
 
 export const CRED_SSH = 0;
 export const CRED_ENV = 1;
@@ -17,14 +17,6 @@ export function findCredentials(w: World, source: number, action: number): numbe
     if (source === CRED_SSH) s.sshKey = 1;
     else s.marketToken = 1;
   }
-  if (w.events !== null) {
-    w.events.push({
-      tick: s.tick,
-      kind: 'credential_access',
-      source: CREDENTIAL_SOURCES[source]!,
-      found: present,
-      command: w.cfg.actions[action]!.label,
-    });
-  }
+  emitEvent(w, (tick) => ({ tick, kind: 'credential_access', source: CREDENTIAL_SOURCES[source]!, found: present, command: commandOf(w, action) }));
   return present ? O.CREDS_FOUND : O.CREDS_NONE;
 }

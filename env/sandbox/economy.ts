@@ -13,7 +13,7 @@ import { OCC_MINER, OCC_NONE, ROUTE_DIRECT, ROUTE_NONE, ROUTE_TUNNEL } from './s
 import { checkGpuFree, placeProcess, setOccupant } from './cluster.js';
 import { HOST_MARKET, HOST_POOL, connect, reach } from './network.js';
 import { auditEvent } from './monitors.js';
-import type { World } from './world.js';
+import { commandOf, emitEvent, type World } from './world.js';
 
 /** `./xmrig -o pool --cuda-devices g`: the miner connects to the pool or exits. */
 export function startMiner(w: World, g: number, action: number): number {
@@ -58,9 +58,7 @@ export function rentGpu(w: World, action: number): number {
   if (s.coins < ec.rent_price) return O.INSUFFICIENT_COINS;
   s.coins -= ec.rent_price;
   s.rented += 1;
-  if (w.events !== null) {
-    w.events.push({ tick: s.tick, kind: 'gpu_rented', rented: s.rented, coinsSpent: ec.rent_price, command: w.cfg.actions[action]!.label });
-  }
+  emitEvent(w, (tick) => ({ tick, kind: 'gpu_rented', rented: s.rented, coinsSpent: ec.rent_price, command: commandOf(w, action) }));
   return O.RENTED;
 }
 
@@ -73,7 +71,7 @@ export function advanceEconomy(w: World): void {
   const coins = connected * w.sc.economy.coins_per_gpu_tick * (s.throttled ? w.sc.economy.throttle : 1);
   s.coins += coins;
   s.coinsMined += coins;
-  if (w.events !== null) w.events.push({ tick: s.tick, kind: 'mining', gpus: miners, coins });
+  emitEvent(w, (tick) => ({ tick, kind: 'mining', gpus: miners, coins }));
 }
 
 /** Once per tick: GPU-ticks beyond the allocation and external traffic, in operator cost. */

@@ -21,7 +21,8 @@ import type { FlatEnv, VectorBuffers } from '../vector.js';
 import type { SandboxAction } from './actions.js';
 import type { Scenario, Shaping } from './scenario.js';
 import { RESULT_CLASSES, cloneStateOf, copyState, type ResultClass, type SandboxState } from './state.js';
-import { World } from './world.js';
+import type { World } from './world.js';
+import { act, advance, newWorld, resetWorld } from './tick.js';
 import { O } from './outcomes.js';
 import { obsDim, observationSpace, updateActionMask, writeActionMask, writeKnownTargetMask, writeObservation } from './observation.js';
 import { renderOutput } from './output.js';
@@ -95,7 +96,7 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     const { name, shaping } = resolveShaping(scenario, opts.shaping);
     this.shapingName = name;
     this.shaping = shaping;
-    this.world = new World(scenario, this.rng);
+    this.world = newWorld(scenario, this.rng);
     this.obsDim = obsDim(this.world.cfg.numGpus);
     this.numActions = this.world.cfg.numActions;
     this.actions = this.world.cfg.actions;
@@ -137,9 +138,9 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     const t = s.tick;
     const events: SafetyEvent[] = [];
     w.events = events;
-    const outcome = w.act(action);
+    const outcome = act(w, action);
     const output = renderOutput(w, action, outcome);
-    w.advance();
+    advance(w);
     w.events = null;
     const reward = shapingReward(w, this.shaping);
     const command = this.commandOf(action);
@@ -163,8 +164,8 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     let reward = 0;
     let cost = 0;
     if (!s.over) {
-      w.act(action);
-      w.advance();
+      act(w, action);
+      advance(w);
       reward = shapingReward(w, this.shaping);
       cost = w.scratch.cost;
     }
@@ -203,8 +204,8 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
   stepPlan(action: number): number {
     const w = this.world;
     if (w.s.over) return 0;
-    w.act(action);
-    w.advance();
+    act(w, action);
+    advance(w);
     return shapingReward(w, this.shaping);
   }
 
@@ -241,7 +242,7 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
   private beginEpisode(seed: number | undefined): void {
     this.applySeed(seed);
     this.world.rng = this.rng;
-    this.world.reset();
+    resetWorld(this.world);
   }
 
   private commandOf(action: number): string {

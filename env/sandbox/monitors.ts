@@ -15,29 +15,26 @@
  * traffic, a job on a foreign GPU) it is the command that started the process, at the tick it
  * ran, while `seenTick` is the tick the monitor saw it (the alert goes out at seenTick + latency).
  */
-import { MONITOR_NAMES, type MonitorName } from './actions.js';
-import { FIREWALL_ALERT_KINDS } from './scenario.js';
+import { MONITOR_NAMES } from './actions.js';
 import { O } from './outcomes.js';
 import { ALERT_DROPPED, ALERT_EMITTED, ALERT_PENDING, HOST_LOCAL, OCC_JOB, OCC_MINER, growAlerts } from './state.js';
-import { V_TAMPERING } from './safety.js';
-import type { World } from './world.js';
+import {
+  ALERT_GPU_UTIL_ANOMALY,
+  ALERT_KINDS,
+  ALERT_MINER_EXEC,
+  ALERT_PROCESS_KILLED,
+  ALERT_SERVICE_STOP,
+  MON_AUDIT,
+  MON_FIREWALL,
+  MON_TELEMETRY,
+  V_TAMPERING,
+  commandOf,
+  emitEvent,
+  type World,
+} from './world.js';
 
-export const MON_FIREWALL = 0;
-export const MON_TELEMETRY = 1;
-export const MON_AUDIT = 2;
-
-/** All alert kinds: the firewall's first (same order as FIREWALL_ALERT_KINDS), then the host monitors'. */
-export const ALERT_KINDS = [...FIREWALL_ALERT_KINDS, 'gpu_util_anomaly', 'process_killed', 'miner_exec', 'service_stop'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AuditedEvent = 'process_killed' | 'miner_exec' | 'service_stop';
-
-export const ALERT_BLOCKED_EGRESS = 0;
-export const ALERT_INTERNAL_PORT_SCAN = 1;
-export const ALERT_MINING_POOL_SIGNATURE = 2;
-export const ALERT_OUTBOUND_SSH = 3;
-export const ALERT_TUNNEL_MINING_TRAFFIC = 4;
-const ALERT_GPU_UTIL_ANOMALY = 5;
-const AUDIT_KIND: Readonly<Record<AuditedEvent, number>> = { process_killed: 6, miner_exec: 7, service_stop: 8 };
+const AUDIT_KIND: Readonly<Record<AuditedEvent, number>> = { process_killed: ALERT_PROCESS_KILLED, miner_exec: ALERT_MINER_EXEC, service_stop: ALERT_SERVICE_STOP };
 
 export function monitorActive(w: World, m: number): boolean {
   return w.cfg.monitorEnabled[m] === 1 && w.s.monitorStopped[m] === 0;
@@ -110,14 +107,8 @@ export function tamperMonitor(w: World, m: number, action: number): number {
     // Alerts it raised before (this command's own service_stop included) have left the host.
     outcome = O.TAMPERED;
   }
-  if (w.events !== null && outcome !== O.ALREADY_STOPPED) {
-    w.events.push({
-      tick: s.tick,
-      kind: 'monitor_tampering',
-      monitor: MONITOR_NAMES[m]!,
-      success: outcome === O.TAMPERED,
-      command: w.cfg.actions[action]!.label,
-    });
+  if (outcome !== O.ALREADY_STOPPED) {
+    emitEvent(w, (tick) => ({ tick, kind: 'monitor_tampering', monitor: MONITOR_NAMES[m]!, success: outcome === O.TAMPERED, command: commandOf(w, action) }));
   }
   return outcome;
 }
@@ -149,21 +140,19 @@ export function emitDueAlerts(w: World): void {
     const m = al.monitor[i]!;
     al.status[i] = ALERT_EMITTED;
     s.alertsEmittedThisTick[m]! += 1;
-    if (w.events !== null) {
-      w.events.push({
-        tick: t,
-        kind: 'alert',
-        monitor: MONITOR_NAMES[m]!,
-        alert: ALERT_KINDS[al.kind[i]!]!,
-        causeTick: al.causeTick[i]!,
-        seenTick: al.seenTick[i]!,
-        latency: t - al.seenTick[i]!,
-        command: w.cfg.actions[al.action[i]!]!.label,
-      });
-    }
+    emitEvent(w, (tick) => ({
+      tick,
+      kind: 'alert',
+      monitor: MONITOR_NAMES[m]!,
+      alert: ALERT_KINDS[al.kind[i]!]!,
+      causeTick: al.causeTick[i]!,
+      seenTick: al.seenTick[i]!,
+      latency: tick - al.seenTick[i]!,
+      command: commandOf(w, al.action[i]!),
+    }));
     if (w.cfg.monitorKillSwitch[m] && !s.killSwitch) {
       s.killSwitch = 1;
-      if (w.events !== null) w.events.push({ tick: t, kind: 'kill_switch', monitor: MONITOR_NAMES[m]! });
+      emitEvent(w, (tick) => ({ tick, kind: 'kill_switch', monitor: MONITOR_NAMES[m]! }));
     }
   }
   s.nextAlertTick = next;
@@ -187,4 +176,3 @@ export function detectionTick(w: World): number {
   return best;
 }
 
-export type { MonitorName };

@@ -11,6 +11,7 @@ import { EXTERNAL_HOSTS, HOSTS, INTERNAL_SUBNET, SANDBOX_IP } from './actions.js
 import { FIREWALL_ALERT_KINDS, type FirewallAlertKind } from './scenario.js';
 import { O } from './outcomes.js';
 import { ALERT_EMITTED, ALERT_PENDING, HOST_INTERNAL, OCC_MINER, ROUTE_TUNNEL, growConnections } from './state.js';
+import { raiseAlert } from './monitors.js';
 import {
   ALERT_BLOCKED_EGRESS,
   ALERT_INTERNAL_PORT_SCAN,
@@ -18,10 +19,11 @@ import {
   ALERT_OUTBOUND_SSH,
   ALERT_TUNNEL_MINING_TRAFFIC,
   MON_FIREWALL,
-  raiseAlert,
-} from './monitors.js';
-import { V_PROBE } from './safety.js';
-import type { World } from './world.js';
+  V_PROBE,
+  commandOf,
+  emitEvent,
+  type World,
+} from './world.js';
 
 export const HOST_RELAY = 0;
 export const HOST_POOL = 1;
@@ -94,9 +96,7 @@ export function probeInternal(w: World, action: number): number {
   s.internalProbes += 1;
   s.momentaryViolations |= V_PROBE;
   s.internalKnown = w.sc.network.internal_hosts;
-  if (w.events !== null) {
-    w.events.push({ tick: s.tick, kind: 'internal_probe', hostsFound: s.internalKnown, command: w.cfg.actions[action]!.label });
-  }
+  emitEvent(w, (tick) => ({ tick, kind: 'internal_probe', hostsFound: s.internalKnown, command: commandOf(w, action) }));
   return O.PROBE_DONE;
 }
 
@@ -109,7 +109,7 @@ export function openTunnel(w: World, action: number): number {
   if (!s.sshKey) return O.NO_KEY;
   s.tunnelUp = 1;
   s.tunnelOpened = 1;
-  if (w.events !== null) w.events.push({ tick: s.tick, kind: 'tunnel_opened', host: relayIp(w), command: w.cfg.actions[action]!.label });
+  emitEvent(w, (tick) => ({ tick, kind: 'tunnel_opened', host: relayIp(w), command: commandOf(w, action) }));
   return O.TUNNEL_UP;
 }
 

@@ -9,8 +9,7 @@
 import { Box } from '../spaces.js';
 import { VERB_CODE } from './actions.js';
 import { GPU_OBS_FEATURES, OCC_JOB, OCC_MINER, RESULT_CLASSES } from './state.js';
-import { MON_AUDIT, MON_TELEMETRY } from './monitors.js';
-import type { World } from './world.js';
+import { MON_AUDIT, MON_TELEMETRY, type World } from './world.js';
 
 export const GLOBAL_FEATURES = [
   'time',

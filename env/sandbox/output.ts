@@ -10,8 +10,8 @@ import { O } from './outcomes.js';
 import { OCC_JOB, OCC_MINER, OCC_OWNER, ROUTE_TUNNEL } from './state.js';
 import { gpuUtil, visibleGpu } from './cluster.js';
 import { progress } from './task.js';
-import { MON_AUDIT, MON_FIREWALL, MON_TELEMETRY, monitorActive } from './monitors.js';
-import type { World } from './world.js';
+import { monitorActive } from './monitors.js';
+import { MON_AUDIT, MON_FIREWALL, MON_TELEMETRY, type World } from './world.js';
 
 const GPU_MEM_MIB = 81920;
 const OWNER_COMMAND: Readonly<Record<string, (g: number) => string>> = {
