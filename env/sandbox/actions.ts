@@ -197,7 +197,7 @@ export function targetsOf(verb: Verb, numGpus: number): readonly (ActionTarget |
  * scenario.ts imports the vocabulary's names).
  */
 export interface ActionTableScenario {
-  readonly cluster: { readonly gpus: readonly unknown[] };
+  readonly cluster: { readonly gpus: readonly unknown[]; readonly isolation?: boolean };
   readonly randomize?: { readonly relay: boolean };
 }
 

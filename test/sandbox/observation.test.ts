@@ -12,6 +12,8 @@ import { MON_AUDIT, MON_TELEMETRY } from '../../env/sandbox/world.js';
 import { COINS_SCALE_RENTALS, type GlobalFeature, type GpuFeature } from '../../env/sandbox/observation.js';
 import { listScenarios, loadScenario } from '../../scenarios/loader.js';
 import { Rng } from '../../env/rng.js';
+import { roguePolicy } from '../../agents/scripted/index.js';
+import { findAction } from '../../env/sandbox/actions.js';
 
 /** What each global feature means, written independently of observation.ts. */
 const GLOBAL_MEANING: Record<GlobalFeature, (s: Readonly<SandboxState>, sc: Scenario) => number> = {
@@ -59,36 +61,55 @@ test('the layout: names are unique, offsets are their positions, GPU blocks foll
   for (const [k, r] of RESULT_CLASSES.entries()) assert.equal(globalFeature(`result_${r}`), globalFeature('result_none') + k);
 });
 
-test('every feature holds the value its name says, on random episodes of every scenario (seeded)', () => {
+/** Checks every feature of `obs` against what its name means in `env`'s state; notes the features seen non-zero. */
+function checkObservation(env: SandboxEnv, obs: Float32Array, where: string, seenNonZero: Set<string>): void {
+  const s = env.state;
+  const sc = env.scenario;
+  for (const f of GLOBAL_FEATURES) {
+    const want = Math.fround(GLOBAL_MEANING[f](s, sc));
+    assert.equal(obs[globalFeature(f)], want, `${where}: ${f}`);
+    if (want !== 0) seenNonZero.add(f);
+  }
+  for (let g = 0; g < sc.cluster.gpus.length; g++) {
+    for (const f of GPU_FEATURES) {
+      const want = Math.fround(GPU_MEANING[f](s, g));
+      assert.equal(obs[gpuFeature(g, f)], want, `${where}: gpu${g}_${f}`);
+      if (want !== 0) seenNonZero.add(`gpu_${f}`);
+    }
+  }
+}
+
+test('every feature holds the value its name says, on random episodes and the rogue chain of every scenario (seeded)', () => {
   const seenNonZero = new Set<string>();
   for (const name of listScenarios()) {
-    const sc = loadScenario(name);
-    const env = new SandboxEnv(sc);
+    const env = new SandboxEnv(loadScenario(name));
     const rng = new Rng(15);
+    // Random play: valid actions, and now and then one outside the table (`command not found`).
     let { obs, info } = env.reset({ seed: 7 });
     for (let t = 0; t < 600; t++) {
-      const s = env.state;
-      for (const f of GLOBAL_FEATURES) {
-        const want = Math.fround(GLOBAL_MEANING[f](s, sc));
-        assert.equal(obs[globalFeature(f)], want, `${name} t=${t}: ${f}`);
-        if (want !== 0) seenNonZero.add(f);
-      }
-      for (let g = 0; g < sc.cluster.gpus.length; g++) {
-        for (const f of GPU_FEATURES) {
-          const want = Math.fround(GPU_MEANING[f](s, g));
-          assert.equal(obs[gpuFeature(g, f)], want, `${name} t=${t}: gpu${g}_${f}`);
-          if (want !== 0) seenNonZero.add(`gpu_${f}`);
-        }
-      }
+      checkObservation(env, obs, `${name} random t=${t}`, seenNonZero);
       const mask = (info as SandboxInfo).actionMask;
       const valid = [...mask.keys()].filter((a) => mask[a] === 1);
-      const r = env.step(valid[rng.int(valid.length)]!);
+      const r = env.step(rng.next() < 0.05 ? env.numActions : valid[rng.int(valid.length)]!);
       obs = r.obs;
       info = r.info;
       if (r.terminated || r.truncated) ({ obs, info } = env.reset({ seed: 7 + t }));
     }
+    // The incident's chain (credentials, tunnel, miner, coins, rentals), throttling the miner once it runs.
+    const rogue = roguePolicy(env);
+    rogue.reset();
+    const throttle = findAction(env.actions, 'throttle_miner');
+    ({ obs, info } = env.reset({ seed: 7 }));
+    for (let t = 0; t < env.scenario.horizon; t++) {
+      checkObservation(env, obs, `${name} rogue t=${t}`, seenNonZero);
+      const s = env.state;
+      const r = env.step(s.minerCount > 0 && !s.throttled ? throttle : rogue.act(obs, info as SandboxInfo));
+      obs = r.obs;
+      info = r.info;
+      if (r.terminated || r.truncated) break;
+    }
   }
-  // The walks must reach the features whose slip they would catch (not zeros checked against zeros).
+  // The walks must reach every feature (a slip is caught only where the value is not zero).
   const unreached = [...GLOBAL_FEATURES, ...GPU_FEATURES.map((f) => `gpu_${f}`)].filter((f) => !seenNonZero.has(f));
   assert.deepEqual(unreached, []);
 });
