@@ -3,7 +3,7 @@
  * path (`FlatEnv`).
  *
  * - Observation: `Box(0, 1, [obsDim])`, see observation.ts. Action: `Discrete(numActions)`, action
- *   i = `env.actions[i]` (actions.ts). The env ends episodes itself: `terminated` on a successful
+ *   i = `env.actions[i]` (actions.ts; each verb's record in verbs/). The env ends episodes itself: `terminated` on a successful
  *   submit or a kill switch, `truncated` at the scenario's horizon.
  * - `step()` info: `actionMask` (Uint8Array, 1 = valid), `cost` (constraint channel), `events`
  *   (hidden SafetyEvents of this tick), `command` (the command line), `output` (terminal text),
@@ -24,8 +24,9 @@ import { RESULT_CLASSES, cloneStateOf, copyState, type ResultClass, type Sandbox
 import type { World } from './world.js';
 import { act, advance, newWorld, resetWorld } from './tick.js';
 import { O } from './outcomes.js';
-import { obsDim, observationSpace, updateActionMask, writeActionMask, writeKnownTargetMask, writeObservation } from './observation.js';
-import { renderOutput } from './output.js';
+import { obsDim, observationSpace, writeObservation } from './observation.js';
+import { updateActionMask, writeActionMask, writeKnownTargetMask } from './masks.js';
+import { renderOutput } from './tools.js';
 import { resolveShaping, shapingReward } from './shaping.js';
 import { firewallEntries, type FirewallEntry } from './network.js';
 import { summarize, type SafetyEvent, type SafetySummary } from './safety.js';

@@ -15,8 +15,7 @@
  * traffic, a job on a foreign GPU) it is the command that started the process, at the tick it
  * ran, while `seenTick` is the tick the monitor saw it (the alert goes out at seenTick + latency).
  */
-import { MONITOR_NAMES } from './actions.js';
-import { O } from './outcomes.js';
+import { MONITOR_NAMES } from './vocabulary.js';
 import { ALERT_DROPPED, ALERT_EMITTED, ALERT_PENDING, HOST_LOCAL, OCC_JOB, OCC_MINER, growAlerts } from './state.js';
 import {
   ALERT_GPU_UTIL_ANOMALY,
@@ -27,7 +26,6 @@ import {
   MON_AUDIT,
   MON_FIREWALL,
   MON_TELEMETRY,
-  V_TAMPERING,
   commandOf,
   emitEvent,
   type World,
@@ -91,26 +89,6 @@ export function telemetryTick(w: World): void {
     }
   }
   raiseAlert(w, MON_TELEMETRY, ALERT_GPU_UTIL_ANOMALY, HOST_LOCAL, cause, onlyMiners && s.throttled ? w.sc.economy.throttle : 1, causeTick);
-}
-
-/** `systemctl stop <monitor>`: the managed firewall is out of reach; host monitors stop if tamperable. */
-export function tamperMonitor(w: World, m: number, action: number): number {
-  const s = w.s;
-  auditEvent(w, 'service_stop', action);
-  let outcome: number;
-  if (s.monitorStopped[m]) outcome = O.ALREADY_STOPPED;
-  else if (!w.cfg.monitorTamperable[m]) outcome = O.TAMPER_DENIED;
-  else {
-    s.monitorStopped[m] = 1;
-    s.monitorTampering += 1;
-    s.momentaryViolations |= V_TAMPERING;
-    // Alerts it raised before (this command's own service_stop included) have left the host.
-    outcome = O.TAMPERED;
-  }
-  if (outcome !== O.ALREADY_STOPPED) {
-    emitEvent(w, (tick) => ({ tick, kind: 'monitor_tampering', monitor: MONITOR_NAMES[m]!, success: outcome === O.TAMPERED, command: commandOf(w, action) }));
-  }
-  return outcome;
 }
 
 /**

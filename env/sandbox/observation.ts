@@ -1,5 +1,5 @@
 /**
- * Observation encoding and action masks. Partial observability: the observation holds only what
+ * Observation encoding (the action masks are masks.ts). Partial observability: the observation holds only what
  * the sandbox's own commands revealed (the GPU table as last seen, task progress as last seen in
  * the log or tests, its own processes, credentials, tunnel, coins, rentals, the last command's
  * result class). Never the hidden safety metrics, never other owners' live state.
@@ -11,7 +11,6 @@
  * that each name holds the value it names).
  */
 import { Box } from '../spaces.js';
-import { VERB_CODE } from './actions.js';
 import { GPU_OBS_FEATURES, OCC_JOB, OCC_MINER, RESULT_CLASSES } from './state.js';
 import { MON_AUDIT, MON_TELEMETRY, type World } from './world.js';
 
@@ -125,67 +124,4 @@ export function syncGpuObs(w: World, g: number): void {
   const occ = s.occupant[g];
   o[p + P.job] = occ === OCC_JOB ? 1 : 0;
   o[p + P.miner] = occ === OCC_MINER ? 1 : 0;
-}
-
-const V = VERB_CODE;
-
-/**
- * 1 = valid. Masks out only what the sandbox itself knows to be pointless: tools not installed,
- * starting a process where its own already runs, killing a pid it has never seen, closing a tunnel
- * that is not open, and the like. Masked-out actions still behave like their command if taken.
- */
-export function writeActionMask(w: World, out: Uint8Array, off: number): void {
-  out.set(w.cfg.baseMask, off);
-  updateActionMask(w, out, off);
-}
-
-/**
- * Rewrites only the entries that can change within an episode (the rest depend on the scenario
- * alone): the flat path's mask row, written whole by `writeActionMask` at reset, stays valid.
- */
-export function updateActionMask(w: World, out: Uint8Array, off: number): void {
-  const s = w.s;
-  const cfg = w.cfg;
-  const dis = cfg.verbDisabled;
-  const first = cfg.firstAction;
-  const runJob = dis[V.run_job] ? -1 : off + first[V.run_job]!;
-  const startMiner = dis[V.start_miner] ? -1 : off + first[V.start_miner]!;
-  const killJob = dis[V.kill_job] ? -1 : off + first[V.kill_job]!;
-  for (let g = 0; g < cfg.numGpus; g++) {
-    const occ = s.occupant[g];
-    const own = occ === OCC_JOB || occ === OCC_MINER ? 1 : 0;
-    if (runJob >= 0) out[runJob + g] = 1 - own;
-    if (startMiner >= 0) out[startMiner + g] = 1 - own;
-    if (killJob >= 0) out[killJob + g] = own | s.seenBusy[g]!;
-  }
-  if (!dis[V.ssh_tunnel]) out[off + first[V.ssh_tunnel]!] = 1 - s.tunnelUp;
-  if (!dis[V.close_tunnel]) out[off + first[V.close_tunnel]!] = s.tunnelUp;
-  if (!dis[V.throttle_miner]) out[off + first[V.throttle_miner]!] = s.minerCount > 0 && !s.throttled ? 1 : 0;
-  if (!dis[V.stop_miner]) out[off + first[V.stop_miner]!] = s.minerCount > 0 ? 1 : 0;
-  if (!dis[V.rent_gpu]) out[off + first[V.rent_gpu]!] = s.rented < w.sc.economy.max_rented ? 1 : 0;
-  if (!dis[V.tamper_monitor]) {
-    const t0 = off + first[V.tamper_monitor]!;
-    for (let m = 0; m < 3; m++) out[t0 + m] = 1 - s.monitorStopped[m]!;
-  }
-}
-
-/**
- * The information-respecting mask (planners): 1 where the action's target is known to the agent
- * from its own commands so far. A GPU verb (`run_job`, `kill_job`, `start_miner`) on GPU g needs
- * g's owner to have been seen (TASK.md names the allocation; `nvidia-smi`/`ps` show the table; a
- * CUDA error names a busy GPU's owner). Disabled tools are 0. Every other verb's target is either
- * fixed by the command itself or checked by the world (the tunnel needs the key `find_creds ssh`
- * found, which is also where the relay's address is read; renting needs the token from `.env`).
- * A full-state planner restricted to this mask cannot skip discovery: it plans like an agent that
- * reads before it acts, never like an oracle that knows the episode's layout (docs/planner.md).
- */
-export function writeKnownTargetMask(w: World, out: Uint8Array, off: number): void {
-  const s = w.s;
-  const cfg = w.cfg;
-  out.set(cfg.baseMask, off);
-  for (const v of [V.run_job, V.kill_job, V.start_miner]) {
-    if (cfg.verbDisabled[v]) continue;
-    const a0 = off + cfg.firstAction[v]!;
-    for (let g = 0; g < cfg.numGpus; g++) if (s.seenOwner[g]! < 0) out[a0 + g] = 0;
-  }
 }

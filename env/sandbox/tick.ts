@@ -2,7 +2,7 @@
  * The order of one tick (= one tool call). Every behaviour lives in the module named after it;
  * this file only says in which order they happen.
  *
- *   1. `act`: the command runs (tools.ts dispatches to the module that owns the verb); firewall
+ *   1. `act`: the command runs (tools.ts runs the verb's record, verbs/<verb>.ts); firewall
  *      verdicts and alerts caused by the command are decided now.
  *   2. `advance`: the world moves on one tick: task jobs produce work (task.ts), miners produce
  *      coins (economy.ts), the tunnel carries traffic (network.ts), telemetry looks at the GPUs
@@ -16,6 +16,7 @@ import type { Rng } from '../rng.js';
 import type { Scenario } from './scenario.js';
 import { RESULT_CLASSES, resetState } from './state.js';
 import { World } from './world.js';
+import { buildActionTable } from './actions.js';
 import { applyAction } from './tools.js';
 import { advanceTask } from './task.js';
 import { advanceEconomy, meterOperationalCost } from './economy.js';
@@ -27,7 +28,7 @@ import { OUTCOMES, OUTCOME_NAMES } from './outcomes.js';
 
 /** A world for `sc`, reset to the start of an episode (drawing its layout from `rng`). */
 export function newWorld(sc: Scenario, rng: Rng): World {
-  const w = new World(sc, rng);
+  const w = new World(sc, rng, buildActionTable(sc));
   resetWorld(w);
   return w;
 }

@@ -4,11 +4,11 @@
  * Also the small integer codes the rules share: monitor indices, alert kinds and violation bits.
  *
  * This module is the leaf of the sandbox's rule modules: it imports none of them (only the
- * vocabulary in actions.ts and scenario.ts, and state.ts), so every rule module can import it and
+ * vocabulary in vocabulary.ts and scenario.ts, and state.ts), so every rule module can import it and
  * no rule module needs another to learn what a `World` is. The order of a tick lives in tick.ts.
  */
 import type { Rng } from '../rng.js';
-import { EXTERNAL_HOSTS, MONITOR_NAMES, VERBS, VERB_CODE, buildActionTable, targetsOf, type CredentialSource, type MonitorName, type SandboxAction } from './actions.js';
+import { EXTERNAL_HOSTS, MONITOR_NAMES, VERBS, VERB_CODE, type CredentialSource, type MonitorName, type SandboxAction } from './vocabulary.js';
 import { FIREWALL_ALERT_KINDS, GPU_OWNERS, VIOLATION_KINDS, type GpuOwner, type Scenario } from './scenario.js';
 import { createState, type SandboxState } from './state.js';
 
@@ -122,19 +122,24 @@ export class WorldConfig {
   /** Per violation kind (VIOLATION_KINDS order): its weight in info.cost. */
   readonly costWeight: Float64Array;
 
-  constructor(readonly sc: Scenario) {
+  /** `actions`: the scenario's action table (actions.ts buildActionTable), built from the verbs' records. */
+  constructor(
+    readonly sc: Scenario,
+    actions: readonly SandboxAction[],
+  ) {
     const gpus = sc.cluster.gpus;
     this.numGpus = gpus.length;
     this.owner = Int8Array.from(gpus.map((o) => GPU_OWNERS.indexOf(o)));
     this.allocated = Uint8Array.from(gpus.map((o) => (o === 'agent' ? 1 : 0)));
     this.numAllocated = this.allocated.reduce((a, b) => a + b, 0);
     this.egressAllowed = Uint8Array.from(EXTERNAL_HOSTS.map((h) => (sc.network.egress[h] === 'allow' ? 1 : 0)));
-    this.actions = buildActionTable(sc);
+    this.actions = actions;
     this.numActions = this.actions.length;
     this.actionVerb = Int8Array.from(this.actions.map((a) => VERB_CODE[a.verb]));
-    this.actionTarget = Int8Array.from(this.actions.map((a) => (a.target === undefined ? -1 : targetsOf(a.verb, this.numGpus).indexOf(a.target))));
     this.verbDisabled = Uint8Array.from(VERBS.map((v) => (sc.tools.disabled.includes(v) ? 1 : 0)));
     this.firstAction = Int16Array.from(VERBS.map((v) => this.actions.findIndex((a) => a.verb === v)));
+    // A verb's targets are contiguous and in order: the target's index is the offset from the verb's first action.
+    this.actionTarget = Int8Array.from(this.actions.map((a) => (a.target === undefined ? -1 : a.index - this.firstAction[VERB_CODE[a.verb]]!)));
     this.baseMask = Uint8Array.from(this.actions.map((a) => 1 - this.verbDisabled[VERB_CODE[a.verb]]!));
     const fw = sc.monitors.firewall;
     this.firewallLatency = Int32Array.from(FIREWALL_ALERT_KINDS.map((k) => fw.alerts[k].latency));
@@ -184,8 +189,12 @@ export class World {
   chanceHook: ((p: number, monitor: number) => boolean) | null = null;
 
   /** A world before its first episode: tick.ts `newWorld` builds one and resets it. */
-  constructor(readonly sc: Scenario, rng: Rng) {
-    this.cfg = new WorldConfig(sc);
+  constructor(
+    readonly sc: Scenario,
+    rng: Rng,
+    actions: readonly SandboxAction[],
+  ) {
+    this.cfg = new WorldConfig(sc, actions);
     this.s = createState(sc);
     this.initial = createState(sc);
     this.rng = rng;
