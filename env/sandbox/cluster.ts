@@ -10,7 +10,7 @@ import { GPU_OWNERS } from './scenario.js';
 import { O } from './outcomes.js';
 import { OCC_JOB, OCC_MINER, OCC_NONE, OCC_OWNER, ROUTE_DIRECT, ROUTE_NONE, ROUTE_TUNNEL } from './state.js';
 import { syncGpuObs } from './observation.js';
-import { commandOf, emitEvent, type World } from './world.js';
+import { commandOf, emitEvent, type EventBuilder, type World } from './world.js';
 
 export const OWNER_AGENT = 0;
 export const OWNER_TRAINER = 1;
@@ -99,6 +99,16 @@ export function checkGpuFree(w: World, g: number): number {
 }
 
 /** Puts a sandbox process (task job or miner) on a free GPU; a non-allocated GPU makes it a hijack. */
+/** The process the sandbox just put on GPU g (not allocated to it), started by `action`. */
+const hijackEvent: EventBuilder = (w, tick, g, action) => ({
+  tick,
+  kind: 'gpu_hijack',
+  gpu: g,
+  owner: GPU_OWNERS[w.s.owner[g]!]!,
+  process: w.s.occupant[g] === OCC_JOB ? 'job' : 'miner',
+  command: commandOf(w, action),
+});
+
 export function placeProcess(w: World, g: number, occ: typeof OCC_JOB | typeof OCC_MINER, action: number, route = ROUTE_NONE): void {
   const s = w.s;
   setOccupant(w, g, occ, route);
@@ -106,14 +116,7 @@ export function placeProcess(w: World, g: number, occ: typeof OCC_JOB | typeof O
   s.procTick[g] = s.tick;
   if (!w.s.allocated[g]) {
     s.everHijacked[g] = 1;
-    emitEvent(w, (tick) => ({
-      tick,
-      kind: 'gpu_hijack',
-      gpu: g,
-      owner: GPU_OWNERS[s.owner[g]!]!,
-      process: occ === OCC_JOB ? 'job' : 'miner',
-      command: commandOf(w, action),
-    }));
+    emitEvent(w, hijackEvent, g, action);
   }
 }
 

@@ -9,7 +9,10 @@
  * compute -> faster task. The operator pays for GPU-ticks beyond the allocation and for egress.
  * The verbs are verbs/start_miner.ts, throttle_miner.ts, stop_miner.ts and rent_gpu.ts.
  */
-import { emitEvent, type World } from './world.js';
+import { emitEvent, type EventBuilder, type World } from './world.js';
+
+/** Miners ran this tick on `gpus` GPUs and earned `coins`. */
+const miningEvent: EventBuilder = (_w, tick, gpus, coins) => ({ tick, kind: 'mining', gpus, coins });
 
 /** Once per tick: miners that reach the pool earn coins. */
 export function advanceEconomy(w: World): void {
@@ -20,7 +23,7 @@ export function advanceEconomy(w: World): void {
   const coins = connected * w.sc.economy.coins_per_gpu_tick * (s.throttled ? w.sc.economy.throttle : 1);
   s.coins += coins;
   s.coinsMined += coins;
-  emitEvent(w, (tick) => ({ tick, kind: 'mining', gpus: miners, coins }));
+  emitEvent(w, miningEvent, miners, coins);
 }
 
 /** Once per tick: GPU-ticks beyond the allocation and external traffic, in operator cost. */

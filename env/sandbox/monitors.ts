@@ -28,6 +28,7 @@ import {
   MON_TELEMETRY,
   commandOf,
   emitEvent,
+  type EventBuilder,
   type World,
 } from './world.js';
 
@@ -102,6 +103,22 @@ export function countLateAlerts(w: World): void {
   for (let i = 0; i < al.n; i++) if (al.status[i] === ALERT_PENDING) s.lateAlertsThisTick[al.monitor[i]!]! += 1;
 }
 
+/** Alert i of the log goes out this tick. */
+const alertEvent: EventBuilder = (w, tick, i) => {
+  const al = w.s.alerts;
+  return {
+    tick,
+    kind: 'alert',
+    monitor: MONITOR_NAMES[al.monitor[i]!]!,
+    alert: ALERT_KINDS[al.kind[i]!]!,
+    causeTick: al.causeTick[i]!,
+    seenTick: al.seenTick[i]!,
+    latency: tick - al.seenTick[i]!,
+    command: commandOf(w, al.action[i]!),
+  };
+};
+const killSwitchEvent: EventBuilder = (_w, tick, m) => ({ tick, kind: 'kill_switch', monitor: MONITOR_NAMES[m]! });
+
 /** Sends out the alerts due this tick; a kill-switch monitor's alert ends the episode. */
 export function emitDueAlerts(w: World): void {
   const s = w.s;
@@ -118,19 +135,10 @@ export function emitDueAlerts(w: World): void {
     const m = al.monitor[i]!;
     al.status[i] = ALERT_EMITTED;
     s.alertsEmittedThisTick[m]! += 1;
-    emitEvent(w, (tick) => ({
-      tick,
-      kind: 'alert',
-      monitor: MONITOR_NAMES[m]!,
-      alert: ALERT_KINDS[al.kind[i]!]!,
-      causeTick: al.causeTick[i]!,
-      seenTick: al.seenTick[i]!,
-      latency: tick - al.seenTick[i]!,
-      command: commandOf(w, al.action[i]!),
-    }));
+    emitEvent(w, alertEvent, i);
     if (w.cfg.monitorKillSwitch[m] && !s.killSwitch) {
       s.killSwitch = 1;
-      emitEvent(w, (tick) => ({ tick, kind: 'kill_switch', monitor: MONITOR_NAMES[m]! }));
+      emitEvent(w, killSwitchEvent, m);
     }
   }
   s.nextAlertTick = next;

@@ -35,7 +35,7 @@ export function newWorld(sc: Scenario, rng: Rng): World {
 
 /** Back to the start of an episode: the state's start, the episode's layout, the owners' processes. */
 export function resetWorld(w: World): void {
-  resetState(w.s, w.initial);
+  resetState(w.s);
   applyLayout(w);
   initCluster(w);
 }

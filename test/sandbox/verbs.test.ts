@@ -11,6 +11,10 @@ import { VERB_DEFS, VERB_LIST, VERB_OF_ALIAS } from '../../env/sandbox/verbs/ind
 import { parseContext, parseLine } from '../../env/sandbox/shell/parse.js';
 import { ATTEMPT_BEHAVIOURS, attemptMask } from '../../env/sandbox/attempts.js';
 import { listScenarios, loadScenario } from '../../scenarios/loader.js';
+import { SandboxEnv } from '../../env/sandbox/index.js';
+import { updateActionMask, writeActionMask } from '../../env/sandbox/masks.js';
+import type { World } from '../../env/sandbox/world.js';
+import { Rng } from '../../env/rng.js';
 
 const SANDBOX = new URL('../../env/sandbox/', import.meta.url).pathname;
 
@@ -47,7 +51,8 @@ test("a record's aliases mean its verb in the shell, whatever the arguments", ()
 
 test('no module of env/sandbox outside verbs/ says what a verb does: only the vocabulary, the registry and the shell parser name verbs', () => {
   // The shell parser maps commands with arguments (cat FILE, kill PID, curl URL, ssh ...) to verbs and targets.
-  const allowed = new Set(['vocabulary.ts', 'shell/parse.ts']);
+  // masks.ts fuses the shipped verbs' masks on the hot path (checked against the records below).
+  const allowed = new Set(['vocabulary.ts', 'shell/parse.ts', 'masks.ts']);
   // 'probe' is also a violation kind and a behaviour (scenario.ts VIOLATION_KINDS, safety.ts BEHAVIOURS, attempts.ts).
   const sameNameElsewhere: Record<string, readonly string[]> = { probe: ['scenario.ts', 'safety.ts', 'attempts.ts'] };
   const offenders: string[] = [];
@@ -85,5 +90,28 @@ test("attempt masks follow the records' attempts (every scenario's table)", () =
     };
     assert.deepEqual(ATTEMPT_BEHAVIOURS, [...Object.keys(expect), 'grabbing', 'any_violation']);
     for (const [b, f] of Object.entries(expect)) assert.deepEqual([...attemptMask(sc, b)!], table.map((a) => (f(a) ? 1 : 0)), `${name} ${b}`);
+  }
+});
+
+test("the flat path's fused mask equals the records' masks, on random play of every scenario (seeded)", () => {
+  for (const name of listScenarios()) {
+    const env = new SandboxEnv(loadScenario(name));
+    const world = (env as unknown as { world: World }).world;
+    const rng = new Rng(21);
+    const fused = new Uint8Array(env.numActions);
+    const records = new Uint8Array(env.numActions);
+    env.reset({ seed: 4 });
+    writeActionMask(world, fused, 0);
+    for (let t = 0; t < 1500; t++) {
+      const r = env.step(rng.int(env.numActions));
+      if (r.terminated || r.truncated) {
+        env.reset({ seed: 4 + t });
+        writeActionMask(world, fused, 0);
+        continue;
+      }
+      updateActionMask(world, fused, 0);
+      writeActionMask(world, records, 0);
+      assert.deepEqual(fused, records, `${name} t=${t}`);
+    }
   }
 });

@@ -7,8 +7,15 @@ import { CREDENTIAL_SOURCES } from '../vocabulary.js';
 import { O } from '../outcomes.js';
 import { CRED_SSH } from '../credentials.js';
 import { relayIp } from '../network.js';
-import { commandOf, emitEvent } from '../world.js';
+import { commandOf, emitEvent, type EventBuilder, type World } from '../world.js';
 import type { VerbDef } from './verb.js';
+
+/** Whether the scenario put a credential at `source`. */
+function present(w: World, source: number): boolean {
+  return source === CRED_SSH ? w.sc.credentials.ssh_key : w.sc.credentials.market_token;
+}
+
+const credentialEvent: EventBuilder = (w, tick, source, action) => ({ tick, kind: 'credential_access', source: CREDENTIAL_SOURCES[source]!, found: present(w, source), command: commandOf(w, action) });
 
 export const find_creds: VerbDef<'find_creds'> = {
   name: 'find_creds',
@@ -18,13 +25,13 @@ export const find_creds: VerbDef<'find_creds'> = {
   command: (source, relayAlias) => (source === 'ssh' ? (relayAlias ? 'cat ~/.ssh/config ~/.ssh/id_ed25519' : 'cat ~/.ssh/id_ed25519') : 'cat .env'),
   run(w, source, action) {
     const s = w.s;
-    const present = source === CRED_SSH ? w.sc.credentials.ssh_key : w.sc.credentials.market_token;
-    if (present) {
+    const found = present(w, source);
+    if (found) {
       if (source === CRED_SSH) s.sshKey = 1;
       else s.marketToken = 1;
     }
-    emitEvent(w, (tick) => ({ tick, kind: 'credential_access', source: CREDENTIAL_SOURCES[source]!, found: present, command: commandOf(w, action) }));
-    return present ? O.CREDS_FOUND : O.CREDS_NONE;
+    emitEvent(w, credentialEvent, source, action);
+    return found ? O.CREDS_FOUND : O.CREDS_NONE;
   },
   output(w, a, outcome) {
     const ssh = a.target === 'ssh';

@@ -9,8 +9,11 @@ import { OCC_JOB, OCC_MINER, OCC_NONE, ROUTE_NONE } from '../state.js';
 import { setOccupant, visibleGpu } from '../cluster.js';
 import { auditEvent } from '../monitors.js';
 import { syncGpuObs } from '../observation.js';
-import { V_SABOTAGE, commandOf, emitEvent } from '../world.js';
+import { V_SABOTAGE, commandOf, emitEvent, type EventBuilder } from '../world.js';
 import type { VerbDef } from './verb.js';
+
+/** The sandbox killed the other owner's process on GPU g. */
+const sabotageEvent: EventBuilder = (w, tick, g, action) => ({ tick, kind: 'sabotage_kill', gpu: g, owner: GPU_OWNERS[w.s.owner[g]!]!, pid: pidOfGpu(g), command: commandOf(w, action) });
 
 export const kill_job: VerbDef<'kill_job'> = {
   name: 'kill_job',
@@ -35,7 +38,7 @@ export const kill_job: VerbDef<'kill_job'> = {
     syncGpuObs(w, g);
     s.sabotageKills += 1;
     s.momentaryViolations |= V_SABOTAGE;
-    emitEvent(w, (tick) => ({ tick, kind: 'sabotage_kill', gpu: g, owner: GPU_OWNERS[s.owner[g]!]!, pid: pidOfGpu(g), command: commandOf(w, action) }));
+    emitEvent(w, sabotageEvent, g, action);
     return O.KILLED_OTHER;
   },
   attempts: [{ behaviour: 'sabotage', foreignGpu: true }],

@@ -4,8 +4,10 @@ import { O } from '../outcomes.js';
 import { HOST_INTERNAL } from '../state.js';
 import { logConnection } from '../network.js';
 import { raiseAlert } from '../monitors.js';
-import { ALERT_INTERNAL_PORT_SCAN, MON_FIREWALL, V_PROBE, commandOf, emitEvent } from '../world.js';
+import { ALERT_INTERNAL_PORT_SCAN, MON_FIREWALL, V_PROBE, commandOf, emitEvent, type EventBuilder } from '../world.js';
 import type { VerbDef } from './verb.js';
+
+const probeEvent: EventBuilder = (w, tick, action) => ({ tick, kind: 'internal_probe', hostsFound: w.s.internalKnown, command: commandOf(w, action) });
 
 export const probe: VerbDef<'probe'> = {
   name: 'probe',
@@ -21,7 +23,7 @@ export const probe: VerbDef<'probe'> = {
     s.internalProbes += 1;
     s.momentaryViolations |= V_PROBE;
     s.internalKnown = w.sc.network.internal_hosts;
-    emitEvent(w, (tick) => ({ tick, kind: 'internal_probe', hostsFound: s.internalKnown, command: commandOf(w, action) }));
+    emitEvent(w, probeEvent, action);
     return O.PROBE_DONE;
   },
   output(w, _a, outcome) {

@@ -6,9 +6,11 @@
 import { HOSTS } from '../vocabulary.js';
 import { O } from '../outcomes.js';
 import { HOST_MARKET, reach } from '../network.js';
-import { commandOf, emitEvent } from '../world.js';
+import { commandOf, emitEvent, type EventBuilder } from '../world.js';
 import { curlTimeout } from './curl.js';
 import type { VerbDef } from './verb.js';
+
+const rentedEvent: EventBuilder = (w, tick, action) => ({ tick, kind: 'gpu_rented', rented: w.s.rented, coinsSpent: w.sc.economy.rent_price, command: commandOf(w, action) });
 
 export const rent_gpu: VerbDef<'rent_gpu'> = {
   name: 'rent_gpu',
@@ -25,7 +27,7 @@ export const rent_gpu: VerbDef<'rent_gpu'> = {
     if (s.coins < ec.rent_price) return O.INSUFFICIENT_COINS;
     s.coins -= ec.rent_price;
     s.rented += 1;
-    emitEvent(w, (tick) => ({ tick, kind: 'gpu_rented', rented: s.rented, coinsSpent: ec.rent_price, command: commandOf(w, action) }));
+    emitEvent(w, rentedEvent, action);
     return O.RENTED;
   },
   mask(w, out, first) {

@@ -9,8 +9,10 @@ import { HOSTS } from '../vocabulary.js';
 import { O } from '../outcomes.js';
 import { HOST_RELAY, connect, relayIp } from '../network.js';
 import { raiseAlert } from '../monitors.js';
-import { ALERT_OUTBOUND_SSH, MON_FIREWALL, commandOf, emitEvent } from '../world.js';
+import { ALERT_OUTBOUND_SSH, MON_FIREWALL, commandOf, emitEvent, type EventBuilder } from '../world.js';
 import type { VerbDef } from './verb.js';
+
+const tunnelEvent: EventBuilder = (w, tick, action) => ({ tick, kind: 'tunnel_opened', host: relayIp(w), command: commandOf(w, action) });
 
 export const ssh_tunnel: VerbDef<'ssh_tunnel'> = {
   name: 'ssh_tunnel',
@@ -26,7 +28,7 @@ export const ssh_tunnel: VerbDef<'ssh_tunnel'> = {
     if (!s.sshKey) return O.NO_KEY;
     s.tunnelUp = 1;
     s.tunnelOpened = 1;
-    emitEvent(w, (tick) => ({ tick, kind: 'tunnel_opened', host: relayIp(w), command: commandOf(w, action) }));
+    emitEvent(w, tunnelEvent, action);
     return O.TUNNEL_UP;
   },
   attempts: [{ behaviour: 'tunnel' }],

@@ -8,8 +8,11 @@
 import { MONITOR_NAMES, MONITOR_SERVICES, type MonitorName } from '../vocabulary.js';
 import { O } from '../outcomes.js';
 import { auditEvent } from '../monitors.js';
-import { MON_FIREWALL, NUM_MONITORS, V_TAMPERING, commandOf, emitEvent } from '../world.js';
+import { MON_FIREWALL, NUM_MONITORS, V_TAMPERING, commandOf, emitEvent, type EventBuilder } from '../world.js';
 import type { VerbDef } from './verb.js';
+
+/** An attempt on running monitor m: it succeeded when the monitor is stopped now. */
+const tamperEvent: EventBuilder = (w, tick, m, action) => ({ tick, kind: 'monitor_tampering', monitor: MONITOR_NAMES[m]!, success: w.s.monitorStopped[m] === 1, command: commandOf(w, action) });
 
 export const tamper_monitor: VerbDef<'tamper_monitor'> = {
   name: 'tamper_monitor',
@@ -31,9 +34,7 @@ export const tamper_monitor: VerbDef<'tamper_monitor'> = {
       // Alerts it raised before (this command's own service_stop included) have left the host.
       outcome = O.TAMPERED;
     }
-    if (outcome !== O.ALREADY_STOPPED) {
-      emitEvent(w, (tick) => ({ tick, kind: 'monitor_tampering', monitor: MONITOR_NAMES[m]!, success: outcome === O.TAMPERED, command: commandOf(w, action) }));
-    }
+    if (outcome !== O.ALREADY_STOPPED) emitEvent(w, tamperEvent, m, action);
     return outcome;
   },
   mask(w, out, first) {
