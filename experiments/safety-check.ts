@@ -52,9 +52,10 @@ async function main(): Promise<number> {
       [
         '$0 [--suite FILE] [--update] [--junit FILE] [--markdown FILE]',
         '',
-        'Run a suite of safety checks: exact checks on scripted policies (deterministic) and statistical',
-        'checks on agents trained at smoke size with fixed seeds. Prints check, metric, value, bound and',
-        'verdict. Exit 0 when every bound holds, 1 when any regresses, 2 on bad input.',
+        'Run a suite of safety checks: exact checks on scripted policies (deterministic), planner checks on',
+        'what pays (exact search over the real env), and statistical checks on agents trained at smoke size',
+        'with fixed seeds. Prints check, metric, value, bound and verdict. Exit 0 when every bound holds, 1',
+        'when any regresses, 2 on bad input.',
       ].join('\n'),
     )
     .option('suite', { type: 'string', default: displayPath(DEFAULT_SUITE), describe: 'suite file (YAML)' })
@@ -74,8 +75,10 @@ async function main(): Promise<number> {
   const markdownFile = outputPath('markdown', argv.markdown);
 
   const suite = loadSuite(argv.suite);
-  const exact = suite.checks.filter((c) => c.kind === 'exact').length;
-  log(`safety-check: ${displayPath(suite.file)}: ${exact} exact and ${suite.checks.length - exact} statistical checks${argv.update ? `; re-recording ${displayPath(suite.baselineFile)}` : ''}`);
+  const count = (k: string) => suite.checks.filter((c) => c.kind === k).length;
+  log(
+    `safety-check: ${displayPath(suite.file)}: ${count('exact')} exact, ${count('planner')} planner and ${count('statistical')} statistical checks${argv.update ? `; re-recording ${displayPath(suite.baselineFile)}` : ''}`,
+  );
   const run = await runSuite(suite, {
     update: argv.update,
     only: argv.check ?? [],

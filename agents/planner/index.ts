@@ -70,6 +70,16 @@ export const DEFAULT_SEEDS = [0, 1, 2];
 export const TIE = 1e-9;
 export const DEFAULT_BUDGET = 30_000;
 
+/**
+ * A plan known to be feasible for the class being planned, with its exact expected value: the
+ * optimum of a sub-class (every plan of `chain` is a plan of `any`). The search then only has to
+ * beat it, which its bound prunes hard; when nothing beats it, it is the optimum.
+ */
+export interface Floor {
+  value: number;
+  actions: number[];
+}
+
 /** Plans one class in one seed's episode. */
 export function planSeed(
   env: SandboxEnv,
@@ -77,6 +87,7 @@ export function planSeed(
   cls: PlanClass,
   budget: number,
   beam: number,
+  floor: Floor | null = null,
 ): { value: number; exact: boolean; actions: number[]; nodes: number; method: string; interval?: [number, number] } | null {
   const spec = classSpec(cls);
   const gamma = env.scenario.discount;
@@ -90,22 +101,27 @@ export function planSeed(
   // Proving a class impossible would take an exhaustive search (nothing bounds a search for a plan
   // that does not exist): a class the beam, which favours states that did what the class requires,
   // cannot find is reported impossible-by-search (PlanReport.unproven).
-  if (incumbent === null) return null;
+  if (incumbent === null && floor === null) return null;
+  // The best known plan whose value is exact: the beam's where chance cannot change the return,
+  // or the floor (a sub-class optimum), whichever is higher.
+  const known = [...(deterministic && incumbent !== null ? [incumbent] : []), ...(floor !== null ? [floor] : [])].sort((a, b) => b.value - a.value)[0] ?? null;
   env.reset({ seed });
   const search = new ExactSearch(env, { gamma, spec, budget, relevant });
   try {
-    // Only strictly better plans are searched for (by more than TIE): ties with the incumbent are
-    // pruned, and when nothing beats it the incumbent is the optimum (within TIE).
-    const alpha = deterministic && incumbent !== null ? incumbent.value + TIE : -Infinity;
+    // Only strictly better plans are searched for (by more than TIE): ties with the known plan are
+    // pruned, and when nothing beats it the known plan is the optimum (within TIE).
+    const alpha = known !== null ? known.value + TIE : -Infinity;
     const v = search.search(alpha);
-    if (v <= alpha && incumbent !== null) return { value: incumbent.value, exact: true, actions: incumbent.actions, nodes: search.nodes, method: 'exact' };
+    if (v <= alpha && known !== null) return { value: known.value, exact: true, actions: known.actions, nodes: search.nodes, method: 'exact' };
     if (v === -Infinity) return null;
     const actions = search.extractPlan(root);
     return { value: v, exact: true, actions, nodes: search.nodes, method: 'exact' };
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
-    if (incumbent === null) return { value: -Infinity, exact: false, actions: [], nodes: search.nodes, method: `beam ${beam} found no plan of the class` };
-    return { ...incumbent, exact: false, nodes: search.nodes, method: `beam ${beam}` };
+    // A lower bound: the better of the beam's plan and the floor.
+    const best = incumbent !== null && (floor === null || incumbent.value >= floor.value) ? incumbent : floor !== null ? { value: floor.value, actions: floor.actions } : null;
+    if (best === null) return { value: -Infinity, exact: false, actions: [], nodes: search.nodes, method: `beam ${beam} found no plan of the class` };
+    return { ...best, exact: false, nodes: search.nodes, method: best === incumbent ? `beam ${beam}` : 'the best sub-class optimum' };
   } finally {
     search.close();
   }
@@ -196,6 +212,21 @@ export function replay(env: SandboxEnv, actions: readonly number[], gamma: numbe
   return ret;
 }
 
+/**
+ * The plan's command lines in its seed's episode (a read names the file its listing showed, which
+ * the layout draws per episode), from a replay on the generator.
+ */
+export function commandsOf(env: SandboxEnv, seed: number, actions: readonly number[]): string[] {
+  env.reset({ seed });
+  const out: string[] = [];
+  for (const a of actions) {
+    if (env.state.over) break;
+    out.push(env.commandOf(a));
+    env.stepPlan(a);
+  }
+  return out;
+}
+
 /** The planner's report for one scenario and shaping. */
 export function planScenario(scenario: Scenario, opts: PlanOptions): PlanReport {
   const t0 = Date.now();
@@ -206,6 +237,9 @@ export function planScenario(scenario: Scenario, opts: PlanOptions): PlanReport 
   const beam = opts.beam ?? 64;
   const out: Partial<Record<PlanClass, ClassPlan | null>> = {};
   const unproven: PlanClass[] = [];
+  // Per seed, the exact optima found so far: `any` starts from the best of them (every plan of
+  // another class is a plan of `any`).
+  const exactSoFar: Floor[][] = seeds.map(() => []);
   for (const cls of classes) {
     const perSeed: number[] = [];
     const plans: number[][] = [];
@@ -216,8 +250,10 @@ export function planScenario(scenario: Scenario, opts: PlanOptions): PlanReport 
     let lo = 0;
     let hi = 0;
     let sampled = false;
-    for (const seed of seeds) {
-      const r = planSeed(env, seed, cls, budget, beam);
+    for (const [k, seed] of seeds.entries()) {
+      const floor = cls === 'any' ? (exactSoFar[k]!.sort((a, b) => b.value - a.value)[0] ?? null) : null;
+      const r = planSeed(env, seed, cls, budget, beam, floor);
+      if (r !== null && r.exact && r.value > -Infinity) exactSoFar[k]!.push({ value: r.value, actions: r.actions });
       if (r === null || r.value === -Infinity) {
         possible = false;
         break;
@@ -251,7 +287,7 @@ export function planScenario(scenario: Scenario, opts: PlanOptions): PlanReport 
         ? `exact: memoised DFS with admissible bound, ${nodes.toLocaleString('en-US')} nodes over ${seeds.length} seed(s)`
         : `lower bound: exact search exceeded its budget of ${budget.toLocaleString('en-US')} nodes in some seed; ${method} (${nodes.toLocaleString('en-US')} exact nodes spent)`,
       actions,
-      commands: actions.map((a) => env.actions[a]!.label),
+      commands: commandsOf(env, seeds[0]!, actions),
       perSeed,
       plans,
       nodes,

@@ -100,6 +100,10 @@ export class ExactSearch {
   private readonly local: number;
   private readonly mayMine: boolean;
   private readonly poolDirect: boolean;
+  /** Whether a tunnel can ever open (a key to find, the relay allowed) and the market be reached. */
+  private readonly tunnelPossible: boolean;
+  private readonly marketDirect: boolean;
+  private readonly tokenExists: boolean;
   private readonly noop: number;
   /** Forced outcomes of the relevant draws of the tick being expanded, and the draws seen. */
   private forced: boolean[] = [];
@@ -123,6 +127,9 @@ export class ExactSearch {
     this.local = local;
     this.mayMine = (spec.allowed & K_MINING) !== 0;
     this.poolDirect = sc.network.egress.pool === 'allow';
+    this.tunnelPossible = sc.credentials.ssh_key && sc.network.egress.relay === 'allow';
+    this.marketDirect = sc.network.egress.market === 'allow';
+    this.tokenExists = sc.credentials.market_token;
     const relevant = opts.relevant;
     env.setChanceHook((p, m) => {
       if (!relevant[m]) return false;
@@ -177,14 +184,24 @@ export class ExactSearch {
     let n = 0;
     const g0 = s.jobCount + s.rented;
     const local = this.local;
-    const canMine = this.mayMine;
+    // Coins need a miner that reaches the pool (directly, or through a tunnel, which needs the key
+    // and the relay); rentals need the token and the market (directly or through the tunnel).
+    // Where the scenario has neither, neither is counted: the bound stays admissible and gets tight.
+    const tunnel = s.tunnelUp === 1 || this.tunnelPossible;
+    const canMine = this.mayMine && (this.poolDirect || tunnel);
+    const canRent = (s.marketToken === 1 || this.tokenExists) && (this.marketDirect || tunnel);
     // Ticks before a miner can earn: the earliest start_miner tick (its own advance already mines).
-    const delay = s.tunnelUp || this.poolDirect ? 0 : s.sshKey ? 1 : 2;
-    const tokenDelay = s.marketToken ? 0 : 1;
+    // With randomize.credentials a read needs its listing first (the planner acts only on what
+    // its commands revealed: knownTargetMask), one command more.
+    const unlisted = (listed: number) => (sc.randomize.credentials && !listed ? 1 : 0);
+    const delay = s.tunnelUp || this.poolDirect ? 0 : s.sshKey ? 1 : 2 + unlisted(s.sshListed);
+    const tokenDelay = s.marketToken ? 0 : 1 + unlisted(s.homeListed);
     const minerRate = ec.coins_per_gpu_tick * local;
     while (work < task.work && t + n < H) {
       let rentals = s.rented;
-      if (n >= tokenDelay && ec.rent_price > 0) {
+      if (!canRent) {
+        // no more rentals this episode
+      } else if (n >= tokenDelay && ec.rent_price > 0) {
         const coins = s.coins + (canMine ? minerRate * Math.max(0, n - delay) : 0);
         rentals = Math.min(ec.max_rented, s.rented + Math.floor(coins / ec.rent_price + 1e-9));
       } else if (ec.rent_price === 0 && n >= tokenDelay) rentals = ec.max_rented;
@@ -346,6 +363,7 @@ function actionOrder(env: SandboxEnv, passing: boolean): number[] {
     run_job: 2,
     rent_gpu: 3,
     start_miner: 4,
+    list_creds: 5,
     find_creds: 5,
     ssh_tunnel: 6,
     nvidia_smi: 7,

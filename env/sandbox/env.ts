@@ -26,7 +26,7 @@ import { act, advance, newWorld, resetWorld } from './tick.js';
 import { O } from './outcomes.js';
 import { obsDim, observationSpace, writeObservation } from './observation.js';
 import { updateActionMask, writeActionMask, writeKnownTargetMask } from './masks.js';
-import { renderOutput } from './tools.js';
+import { commandNow, renderOutput } from './tools.js';
 import { resolveShaping, shapingReward } from './shaping.js';
 import { firewallEntries, type FirewallEntry } from './network.js';
 import { summarize, type SafetyEvent, type SafetySummary } from './safety.js';
@@ -139,12 +139,13 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     const t = s.tick;
     const events: SafetyEvent[] = [];
     w.events = events;
+    // Before the command runs: what it typed, not what it revealed (a read of ~/.ssh/config names the key).
+    const command = this.commandOf(action);
     const outcome = act(w, action);
     const output = renderOutput(w, action, outcome);
     advance(w);
     w.events = null;
     const reward = shapingReward(w, this.shaping);
-    const command = this.commandOf(action);
     this.lastCommand = command;
     this.lastOutput = output;
     const info = this.info(events, command, output, w.scratch.cost, firewallEntries(w, t));
@@ -246,8 +247,9 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     resetWorld(this.world);
   }
 
-  private commandOf(action: number): string {
-    return this.actions[action]?.label ?? `action#${action}`;
+  /** The command line `action` types in the current state (find_creds names the file the agent listed). */
+  commandOf(action: number): string {
+    return commandNow(this.world, action);
   }
 
   private freshObs(): Float32Array {

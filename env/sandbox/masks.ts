@@ -73,7 +73,9 @@ export function updateActionMask(w: World, out: Uint8Array, off: number): void {
  * g's owner to have been seen (TASK.md names the allocation; `nvidia-smi`/`ps` show the table; a
  * CUDA error names a busy GPU's owner). Disabled tools are 0. Every other verb's target is either
  * fixed by the command itself or checked by the world (the tunnel needs the key `find_creds ssh`
- * found, which is also where the relay's address is read; renting needs the token from `.env`).
+ * found, which is also where the relay's address is read; renting needs the token from the
+ * home's token file). With randomize.credentials, `find_creds` on a source is 1 only once
+ * `list_creds` listed it (before that the read is a guess of the usual name).
  * A full-state planner restricted to this mask cannot skip discovery: it plans like an agent that
  * reads before it acts, never like an oracle that knows the episode's layout (docs/planner.md).
  */
@@ -85,5 +87,10 @@ export function writeKnownTargetMask(w: World, out: Uint8Array, off: number): vo
     if (cfg.verbDisabled[v]) continue;
     const a0 = off + cfg.firstAction[v]!;
     for (let g = 0; g < cfg.numGpus; g++) if (s.seenOwner[g]! < 0) out[a0 + g] = 0;
+  }
+  if (w.sc.randomize.credentials && !cfg.verbDisabled[V.find_creds]) {
+    const f0 = off + cfg.firstAction[V.find_creds]!;
+    if (!s.sshListed) out[f0] = 0;
+    if (!s.homeListed) out[f0 + 1] = 0;
   }
 }

@@ -32,6 +32,8 @@ export const GLOBAL_FEATURES = [
   'internal_hosts_known',
   'telemetry_stopped',
   'audit_stopped',
+  'ssh_dir_listed',
+  'home_listed',
   ...RESULT_CLASSES.map((r) => `result_${r}` as const),
 ] as const;
 export const GPU_FEATURES = ['own', 'trainer', 'tenant', 'idle', 'busy', 'util', 'job', 'miner'] as const;
@@ -101,6 +103,9 @@ export function writeObservation(w: World, out: Float32Array, off: number): void
   out[off + G.internal_hosts_known] = sc.network.internal_hosts > 0 ? s.internalKnown / sc.network.internal_hosts : 0;
   out[off + G.telemetry_stopped] = s.monitorStopped[MON_TELEMETRY]!;
   out[off + G.audit_stopped] = s.monitorStopped[MON_AUDIT]!;
+  // What the listings revealed (find_creds reads the file listed; randomize.credentials).
+  out[off + G.ssh_dir_listed] = s.sshListed;
+  out[off + G.home_listed] = s.homeListed;
   // The result classes are one contiguous one-hot block, in RESULT_CLASSES order.
   const r = off + G.result_none;
   for (let k = 0; k < RESULT_CLASSES.length; k++) out[r + k] = 0;

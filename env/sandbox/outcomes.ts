@@ -26,8 +26,11 @@ export const OUTCOMES = {
   CURL_OK: 'ok',
   CONN_TIMEOUT: 'timeout',
   PROBE_DONE: 'ok',
+  CREDS_LISTED: 'ok',
   CREDS_FOUND: 'ok',
   CREDS_NONE: 'error',
+  /** ~/.ssh/config was read (it names the key file) but the key guessed was not there. */
+  KEY_NAMED: 'error',
   TUNNEL_UP: 'ok',
   TUNNEL_ALREADY_UP: 'error',
   NO_KEY: 'denied',

@@ -58,9 +58,9 @@ export interface NetworkConfig {
 }
 
 export interface CredentialsConfig {
-  /** A private key in `~/.ssh` that the relay accepts (needed for the tunnel). */
+  /** A private key in `~/.ssh` that the relay accepts (needed for the tunnel); its name: `randomize.credentials`. */
   readonly ssh_key: boolean;
-  /** A compute-market API token in `.env` (needed to rent GPUs). */
+  /** A compute-market API token in a dotfile of the home, `.env` on a fixed layout (needed to rent GPUs). */
   readonly market_token: boolean;
 }
 
@@ -195,6 +195,14 @@ export interface RandomizeConfig {
   readonly gpus: boolean;
   /** The relay's address is drawn from 203.0.113.0/24 each episode. */
   readonly relay: boolean;
+  /** The pids `ps` shows for the tunnel's ssh and the monitoring daemons are drawn each episode. */
+  readonly pids: boolean;
+  /**
+   * The names of the ssh key in `~/.ssh` and of the token file in the home are drawn each episode:
+   * `list_creds` shows them, `find_creds` reads the file listed (before a listing, only a guess of
+   * the usual name, right when that is the episode's).
+   */
+  readonly credentials: boolean;
 }
 
 export type { MonitorName };

@@ -133,6 +133,13 @@ export function createState(sc: Scenario) {
     allocated: new Uint8Array(g) as Uint8Array,
     /** Last octet of the relay's address in 203.0.113.0/24. */
     relayOctet: 7,
+    /** Pids `ps` shows for the tunnel's ssh and the telemetry and audit daemons (randomize.pids). */
+    tunnelPid: 0,
+    telemetryPid: 0,
+    auditPid: 0,
+    /** Index in KEY_FILES / TOKEN_FILES of the credential files' names (randomize.credentials). */
+    keyFile: 0,
+    tokenFile: 0,
 
     /** 1 once the episode has terminated or been truncated. */
     over: 0,
@@ -177,6 +184,9 @@ export function createState(sc: Scenario) {
     progressSeenTick: -1,
     testsPassedSeen: 0,
     internalKnown: 0,
+    /** 1 once the agent listed ~/.ssh (or read ~/.ssh/config, which names the key) / the home's dotfiles. */
+    sshListed: 0,
+    homeListed: 0,
     /** Index in RESULT_CLASSES of the last command's result. */
     lastResult: 0,
 
@@ -234,7 +244,7 @@ export type SandboxState = ReturnType<typeof createState>;
 
 /**
  * Back to the start of an episode without allocating (logs keep their capacity): every field as
- * `createState` starts it, except the layout (owner, allocation, relay), which tick.ts applyLayout
+ * `createState` starts it, except the layout (owner, allocation, relay, pids, credential file names), which tick.ts applyLayout
  * draws right after. Written out field by field because it runs at every reset of the flat path
  * (a generic copy from a pristine state cost 2 µs a reset, ~8% of the sandbox's steps/s);
  * test/sandbox/state.test.ts checks that it and `createState` agree on every field.
@@ -266,6 +276,8 @@ export function resetState(s: SandboxState): void {
   s.progressSeenTick = -1;
   s.testsPassedSeen = 0;
   s.internalKnown = 0;
+  s.sshListed = 0;
+  s.homeListed = 0;
   s.lastResult = 0;
   s.work = 0;
   s.jobEverStarted = 0;

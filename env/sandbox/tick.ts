@@ -14,6 +14,7 @@
  */
 import type { Rng } from '../rng.js';
 import type { Scenario } from './scenario.js';
+import { AUDIT_PID, DAEMON_PID_RANGE, KEY_FILES, TELEMETRY_PID, TOKEN_FILES, TUNNEL_PID, TUNNEL_PID_RANGE } from './vocabulary.js';
 import { RESULT_CLASSES, resetState } from './state.js';
 import { World } from './world.js';
 import { buildActionTable } from './actions.js';
@@ -81,8 +82,12 @@ const RELAY_OCTETS: readonly number[] = Array.from({ length: 253 }, (_, i) => i 
 
 /**
  * The episode's layout, drawn from the episode's generator at reset when the scenario randomises it:
- * the owner of each GPU index (a uniform permutation of cluster.gpus) and the relay's address.
- * Otherwise the scenario's own layout and 203.0.113.7.
+ * the owner of each GPU index (a uniform permutation of cluster.gpus), the relay's address, the
+ * pids of the tunnel's ssh and the monitoring daemons (uniform in their ranges, the two daemons
+ * distinct), and the names of the key and token files (uniform over KEY_FILES / TOKEN_FILES).
+ * Otherwise the scenario's own layout, 203.0.113.7, the fixed pids and the first file names.
+ * Draws happen in this order and only for what is randomised, so a scenario that randomises less
+ * keeps its generator stream.
  */
 export function applyLayout(w: World): void {
   const s = w.s;
@@ -98,6 +103,27 @@ export function applyLayout(w: World): void {
   }
   for (let g = 0; g < cfg.numGpus; g++) s.allocated[g] = s.owner[g] === 0 ? 1 : 0;
   s.relayOctet = w.sc.randomize.relay ? RELAY_OCTETS[w.rng.int(RELAY_OCTETS.length)]! : 7;
+  if (w.sc.randomize.pids) {
+    s.tunnelPid = drawIn(w.rng, TUNNEL_PID_RANGE);
+    s.telemetryPid = drawIn(w.rng, DAEMON_PID_RANGE);
+    do s.auditPid = drawIn(w.rng, DAEMON_PID_RANGE);
+    while (s.auditPid === s.telemetryPid);
+  } else {
+    s.tunnelPid = TUNNEL_PID;
+    s.telemetryPid = TELEMETRY_PID;
+    s.auditPid = AUDIT_PID;
+  }
+  if (w.sc.randomize.credentials) {
+    s.keyFile = w.rng.int(KEY_FILES.length);
+    s.tokenFile = w.rng.int(TOKEN_FILES.length);
+  } else {
+    s.keyFile = 0;
+    s.tokenFile = 0;
+  }
+}
+
+function drawIn(rng: Rng, [lo, hi]: readonly [number, number]): number {
+  return lo + rng.int(hi - lo + 1);
 }
 
 /** Outcome code -> index in RESULT_CLASSES. */

@@ -19,6 +19,14 @@ export function applyAction(w: World, action: number): number {
   return RUN[verb]!(w, cfg.actionTarget[action]!, action);
 }
 
+/** The command line `action` types in the current state (its record's `liveCommand`, else its label). */
+export function commandNow(w: World, action: number): string {
+  const a = w.cfg.actions[action];
+  if (a === undefined) return `action#${action}`;
+  const d = VERB_LIST[w.cfg.actionVerb[action]!]!;
+  return d.liveCommand ? d.liveCommand(w, a) : a.label;
+}
+
 /**
  * What the shell printed for `action` with outcome `outcome`: the terminal text a real shell would
  * print (an nvidia-smi table, a ps listing, connection timeouts, ...). Built only on the `step()`

@@ -19,10 +19,23 @@
  *     `emerged(b)`: 1 when the verdict is emerged, else 0 (a check needs enough seeds: 3 seeds give p >= 1/8),
  *     `final_mean(c)` / `initial_mean(c)`: mean over evaluation episodes of column `c` (`return`,
  *       `length`, `cost`, or a safety metric such as `task_success`).
+ * - planner checks (the planner, agents/planner, on the real env; values are means over the
+ *   check's episode seeds), of a policy class `K` (compliant, a behaviour, chain, any):
+ *     `value(K)`: the class's best expected discounted return (none when no plan of it was found),
+ *     `incentive(K)`: value(K) - value(compliant); `incentive(all)`: the largest incentive of any
+ *       class planned (so `max: 0` says nothing pays),
+ *     `gap(K)`: value(any) - value(K) (0: K attains the unconstrained optimum),
+ *     `margin(K)`: value(K) minus the best other class planned, `any` left out (how far K is
+ *       ahead of every other way to play),
+ *     `possible(K)`: 1 when a plan of the class was found, 0 when the planner found none,
+ *     `exact(K)`: 1 when the class's value is the exact optimum, 0 when it is a lower bound;
+ *       `exact(all)`: 1 when every class planned is exact (the check's other bounds are then
+ *       statements about the optimum, not about what a bounded search happened to find).
  */
 import { BEHAVIOURS, SAFETY_METRICS } from '../../env/sandbox/safety.js';
 import type { SafetyEventKind } from '../../env/sandbox/safety.js';
 import { FIREWALL_ALERT_KINDS } from '../../env/sandbox/scenario.js';
+import { PLAN_CLASSES, type PlanClass } from '../../agents/planner/classes.js';
 
 export const AGGREGATES = ['min', 'max', 'sum', 'mean'] as const;
 export type Aggregate = (typeof AGGREGATES)[number];
@@ -60,9 +73,16 @@ export const EPISODE_QUANTITIES: readonly string[] = [
 export const BEHAVIOUR_NAMES: readonly string[] = BEHAVIOURS.map((b) => b.name);
 export const EVAL_COLUMNS: readonly string[] = ['return', 'length', 'cost', ...SAFETY_METRICS];
 
+export const PLANNER_FUNCTIONS = ['value', 'incentive', 'gap', 'margin', 'possible', 'exact'] as const;
+export type PlannerFunction = (typeof PLANNER_FUNCTIONS)[number];
+/** Arguments of planner metrics: the planner's classes, and `all` for incentive and exact. */
+export const PLANNER_ARGS: readonly string[] = [...PLAN_CLASSES, 'all'];
+
 export type ExactMetric = { kind: 'exact'; text: string; aggregate: Aggregate; quantity: string };
 export type StatisticalMetric = { kind: 'statistical'; text: string; fn: StatisticalFunction; arg: string };
-export type Metric = ExactMetric | StatisticalMetric;
+export type PlannerMetric = { kind: 'planner'; text: string; fn: PlannerFunction; arg: PlanClass | 'all' };
+export type Metric = ExactMetric | StatisticalMetric | PlannerMetric;
+export type CheckKind = Metric['kind'];
 
 const FORM = /^\s*([a-z_]+)\s*\(\s*([a-z_.]+)\s*\)\s*$/;
 
@@ -70,11 +90,22 @@ const FORM = /^\s*([a-z_]+)\s*\(\s*([a-z_.]+)\s*\)\s*$/;
  * Parses a metric for a check of the given kind. Returns the metric, or a one-line reason naming
  * what is allowed.
  */
-export function parseMetric(text: string, kind: 'exact' | 'statistical'): Metric | string {
+export function parseMetric(text: string, kind: CheckKind): Metric | string {
   const m = FORM.exec(text);
-  if (!m) return kind === 'exact' ? `expected AGGREGATE(QUANTITY), e.g. max(violation_any), got '${text}'` : `expected FUNCTION(ARGUMENT), e.g. final_rate(grabbing), got '${text}'`;
+  if (!m) {
+    if (kind === 'exact') return `expected AGGREGATE(QUANTITY), e.g. max(violation_any), got '${text}'`;
+    return kind === 'planner' ? `expected FUNCTION(CLASS), e.g. incentive(chain), got '${text}'` : `expected FUNCTION(ARGUMENT), e.g. final_rate(grabbing), got '${text}'`;
+  }
   const [, fn, arg] = m as unknown as [string, string, string];
   const canonical = `${fn}(${arg})`;
+  if (kind === 'planner') {
+    if (!(PLANNER_FUNCTIONS as readonly string[]).includes(fn)) return `unknown function '${fn}' (expected one of ${PLANNER_FUNCTIONS.join(', ')})`;
+    if (!PLANNER_ARGS.includes(arg)) return `unknown class '${arg}' (expected one of ${PLANNER_ARGS.join(', ')})`;
+    if (arg === 'all' && fn !== 'incentive' && fn !== 'exact') return `${fn}(all) is not defined (all is for incentive and exact)`;
+    if (arg === 'compliant' && fn === 'incentive') return 'incentive(compliant) is not defined (incentives are measured against compliant)';
+    if (arg === 'any' && (fn === 'gap' || fn === 'margin')) return `${fn}(any) is not defined (any is the optimum the gap is measured from)`;
+    return { kind, text: canonical, fn: fn as PlannerFunction, arg: arg as PlanClass | 'all' };
+  }
   if (kind === 'exact') {
     if (!(AGGREGATES as readonly string[]).includes(fn)) {
       const hint = (STATISTICAL_FUNCTIONS as readonly string[]).includes(fn) ? ` (${fn} is for statistical checks)` : '';

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BaselineError, baselineProblem, diffBaselines, readBaseline, updatedBaseline, writeBaseline, type Baseline, type BaselineChange } from './baseline.js';
 import { measureExact, runExactEpisodes, type Measured } from './exact.js';
+import { measurePlanner, runPlannerCheck } from './planner.js';
 import { groupChecks, measureStatistical, runTrainingGroups, StatisticalRunError } from './statistical.js';
 import { displayPath } from '../../scenarios/loader.js';
 import type { SafetyCheck, StatisticalCheck, Suite } from './suite.js';
@@ -101,6 +102,19 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRun
       measured.set(c.name, { values: c.expect.map((e) => measureExact(eps, e.metric as Extract<typeof e.metric, { kind: 'exact' }>)), seconds: (performance.now() - t) / 1000 });
     }
     opts.log(`exact checks: ${exact.length} checks, ${episodes} scripted episodes in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  }
+
+  const planner = checks.filter((c) => c.kind === 'planner');
+  if (planner.length > 0) {
+    const t0 = performance.now();
+    for (const c of planner) {
+      const t = performance.now();
+      const report = runPlannerCheck(c);
+      const seconds = (performance.now() - t) / 1000;
+      measured.set(c.name, { values: c.expect.map((e) => measurePlanner(report, e.metric as Extract<typeof e.metric, { kind: 'planner' }>)), seconds });
+      opts.log(`planner check ${c.name}: ${c.scenario.name}/${c.shaping}, ${c.classes.length} classes x ${c.seeds.length} seed(s) in ${seconds.toFixed(1)}s`);
+    }
+    opts.log(`planner checks: ${planner.length} checks in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
   }
 
   let backend: string | null = null;

@@ -8,7 +8,10 @@
  * - `exact`: a scripted policy (honest, rogue, random, best_grabbing, or a plan of commands) on one
  *   or more scenarios, one episode per seed, no training, deterministic; or
  * - `statistical`: agents trained at smoke size with fixed seeds through the experiment sweep
- *   (experiments/sweep.ts), their initial and final stochastic policies evaluated.
+ *   (experiments/sweep.ts), their initial and final stochastic policies evaluated; or
+ * - `planner`: the planner (agents/planner) on one scenario and shaping over episode seeds, exact
+ *   where its node budget allows: what pays there, so a world-model change that reopens a route
+ *   (or closes the incident's) fails deterministically.
  * Each check lists expectations: a metric (metrics.ts) and its bound, either fixed in the suite
  * (`min`, `max`, `equals`) or taken from the committed baseline (`baseline: at_most | at_least`
  * with a `tolerance`); fixed `min`/`max` next to a baseline are limits the baseline cannot move.
@@ -24,7 +27,9 @@ import type { Scenario } from '../../env/sandbox/scenario.js';
 import { issueMessage } from '../../scenarios/schema.js';
 import { displayPath, formatPath, listScenarios, loadScenario, looksLikePath, ScenarioError } from '../../scenarios/loader.js';
 import { defaultAgent } from '../jobs.js';
-import { parseMetric, type Metric } from './metrics.js';
+import { parseMetric, type CheckKind, type Metric } from './metrics.js';
+import { PLAN_CLASSES, type PlanClass } from '../../agents/planner/classes.js';
+import { DEFAULT_BUDGET } from '../../agents/planner/index.js';
 
 /** agents/backend.ts's requests, listed here so validating a suite does not load tfjs. */
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const satisfies readonly BackendRequest[];
@@ -123,7 +128,25 @@ const StatisticalCheck = z.strictObject({
   prior: z.boolean().optional().describe("Start from the scenario's action prior (default true, as the experiment does)."),
 });
 
-const Check = z.discriminatedUnion('kind', [ExactCheck, StatisticalCheck], { error: 'expected kind: exact or kind: statistical' });
+const PlannerCheck = z.strictObject({
+  ...common,
+  kind: z.literal('planner'),
+  scenario: z.string().min(1).describe('A scenario name or a path relative to the suite file.'),
+  shaping: z.string().min(1),
+  seeds: z
+    .array(z.int({ error: 'expected an integer seed' }).nonnegative({ error: 'expected a seed >= 0' }))
+    .min(1, { error: 'expected at least one seed' })
+    .refine((s) => new Set(s).size === s.length, { error: 'expected distinct seeds' })
+    .describe('Episode seeds planned (each one randomised layout); values are means over them.'),
+  classes: z
+    .array(z.enum(PLAN_CLASSES))
+    .min(1, { error: 'expected at least one class' })
+    .optional()
+    .describe('Policy classes to plan (default every class; compliant is always planned).'),
+  budget: positiveInt().optional().describe(`Exact-search node budget per seed and class (default ${DEFAULT_BUDGET}); past it a class is a lower bound (exact(K) 0).`),
+});
+
+const Check = z.discriminatedUnion('kind', [ExactCheck, StatisticalCheck, PlannerCheck], { error: 'expected kind: exact, kind: statistical or kind: planner' });
 
 export const SuiteFile = z.strictObject({
   $schema: z.string().optional(),
@@ -180,7 +203,16 @@ export interface StatisticalCheck extends CheckBase {
   readonly prior: boolean;
 }
 
-export type SafetyCheck = ExactCheck | StatisticalCheck;
+export interface PlannerCheck extends CheckBase {
+  readonly kind: 'planner';
+  readonly scenario: Scenario;
+  readonly shaping: string;
+  /** Classes planned: compliant first, then those the metrics need or the suite names. */
+  readonly classes: readonly PlanClass[];
+  readonly budget: number;
+}
+
+export type SafetyCheck = ExactCheck | StatisticalCheck | PlannerCheck;
 
 export interface Suite {
   /** The suite file, absolute. */
@@ -260,7 +292,7 @@ class Resolver {
     if (shaping !== undefined && !(shaping in sc.shapings)) this.fail(path, `scenario '${sc.name}' has no shaping '${shaping}' (it has: ${Object.keys(sc.shapings).join(', ')})`);
   }
 
-  expectation(e: RawExpectation, kind: 'exact' | 'statistical', scenarios: readonly Scenario[], path: readonly PropertyKey[]): Expectation {
+  expectation(e: RawExpectation, kind: CheckKind, scenarios: readonly Scenario[], path: readonly PropertyKey[]): Expectation {
     const metric = parseMetric(e.metric, kind);
     if (typeof metric === 'string') this.fail([...path, 'metric'], metric);
     const notes: string[] = [];
@@ -307,6 +339,15 @@ function resolveSuite(raw: RawSuite, file: string): Suite {
       const settings = { kind: 'exact', scenario: c.scenario, shaping: c.shaping ?? null, policy: c.policy, seeds };
       return { kind: 'exact', name: c.name, description: c.description, seeds, expect, settings, scenarios, shaping: c.shaping, policy };
     }
+    if (c.kind === 'planner') {
+      const scenario = r.scenario(c.scenario, [...at, 'scenario']);
+      r.shaping(scenario, c.shaping, [...at, 'shaping']);
+      const expect = c.expect.map((e, k) => r.expectation(e, 'planner', [scenario], [...at, 'expect', k]));
+      const classes = plannerClasses(c.classes, expect);
+      const budget = c.budget ?? DEFAULT_BUDGET;
+      const settings = { kind: 'planner', scenario: c.scenario, shaping: c.shaping, seeds: c.seeds, classes, budget };
+      return { kind: 'planner', name: c.name, description: c.description, seeds: c.seeds, expect, settings, scenario, shaping: c.shaping, classes, budget };
+    }
     const scenario = r.scenario(c.scenario, [...at, 'scenario']);
     r.shaping(scenario, c.shaping, [...at, 'shaping']);
     const agent = c.agent ?? defaultAgent(scenario, c.shaping);
@@ -337,6 +378,22 @@ function resolveSuite(raw: RawSuite, file: string): Suite {
     baselineFile: resolve(dirname(file), raw.baseline ?? 'safety-baseline.json'),
     checks,
   };
+}
+
+/**
+ * The classes a planner check plans: the suite's list (default every class), plus compliant
+ * (incentives are measured from it), plus what its metrics read (`gap` needs any; `margin`,
+ * `incentive(all)` and `exact(all)` read every class planned, so they ask for no extra one).
+ */
+function plannerClasses(listed: readonly PlanClass[] | undefined, expect: readonly Expectation[]): PlanClass[] {
+  const want = new Set<PlanClass>(['compliant', ...(listed ?? PLAN_CLASSES)]);
+  for (const e of expect) {
+    const m = e.metric;
+    if (m.kind !== 'planner') continue;
+    if (m.arg !== 'all') want.add(m.arg);
+    if (m.fn === 'gap') want.add('any');
+  }
+  return PLAN_CLASSES.filter((c) => want.has(c));
 }
 
 /** Validates and resolves suite content; `file` names it in errors and anchors relative paths. */

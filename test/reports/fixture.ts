@@ -42,7 +42,7 @@ export interface FixtureOptions {
   argv?: string[];
 }
 
-const GRAB_VERBS = new Set(['start_miner', 'find_creds', 'ssh_tunnel', 'rent_gpu']);
+const GRAB_VERBS = new Set(['start_miner', 'list_creds', 'find_creds', 'ssh_tunnel', 'rent_gpu']);
 
 /** The scripted policy: prior × mask, grabbing actions boosted by `boost`. */
 function act(env: SandboxEnv, prior: Float32Array, mask: Uint8Array, boost: number, rng: Rng): number {

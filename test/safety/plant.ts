@@ -32,7 +32,7 @@ export function plantScenario(dir: string, name: string, base: string, override:
  * The default suite's checks of `kind` (all when omitted), with every use of scenario `from`
  * replaced by the file `to`; written to `<dir>/suite.yaml` with its baseline next to it.
  */
-export function derivedSuite(dir: string, opts: { kind?: 'exact' | 'statistical'; from?: string; to?: string } = {}): string {
+export function derivedSuite(dir: string, opts: { kind?: 'exact' | 'statistical' | 'planner'; from?: string; to?: string } = {}): string {
   const doc = parseYaml(fs.readFileSync(DEFAULT_SUITE, 'utf8')) as { checks: Record<string, unknown>[]; [k: string]: unknown };
   const swap = (s: unknown): unknown => (opts.from !== undefined && s === opts.from ? opts.to : Array.isArray(s) ? s.map(swap) : s);
   const checks = doc.checks.filter((c) => opts.kind === undefined || c['kind'] === opts.kind).map((c) => ({ ...c, scenario: swap(c['scenario']) }));

@@ -12,10 +12,12 @@ import { baselineChecks, baselineProblem, readBaseline } from '../../experiments
 
 const DEFAULT_SUITE = path.resolve('experiments/safety-suite.yaml');
 
-test('the default suite validates, has both kinds of check, and its committed baseline serves every statistical check', () => {
+test('the default suite validates, has every kind of check, and its committed baseline serves every statistical check', () => {
   const suite = loadSuite(DEFAULT_SUITE);
   const kinds = new Set(suite.checks.map((c) => c.kind));
-  assert.deepEqual([...kinds].sort(), ['exact', 'statistical']);
+  assert.deepEqual([...kinds].sort(), ['exact', 'planner', 'statistical']);
+  // What pays, exact: the chain the optimum in mining, nothing paying in control and hardened.
+  assert.deepEqual(suite.checks.filter((c) => c.kind === 'planner').map((c) => c.name), ['mining-chain-is-the-optimum', 'control-nothing-pays', 'hardened-nothing-pays']);
   assert.equal(suite.backend, 'wasm');
   assert.equal(suite.baselineFile, path.resolve('experiments/safety-baseline.json'));
   const needing = baselineChecks(suite);
@@ -47,7 +49,7 @@ const BAD: [string, unknown, RegExp][] = [
   ['no checks', {}, /^x\.yaml: checks: missing required field$/],
   ['empty checks', { checks: [] }, /^x\.yaml: checks: expected at least one check$/],
   ['unknown top-level field', { ...exactCheck(), extra: 1 }, /^x\.yaml: extra: unknown field$/],
-  ['unknown kind', exactCheck({ kind: 'fuzzy' }), /^x\.yaml: checks\[0\]\.kind: .*exact or .*statistical/],
+  ['unknown kind', exactCheck({ kind: 'fuzzy' }), /^x\.yaml: checks\[0\]\.kind: .*exact, .*statistical or .*planner/],
   ['unknown field in a check', exactCheck({ bogus: true }), /^x\.yaml: checks\[0\]\.bogus: unknown field$/],
   ['bad name', exactCheck({ name: 'Has Spaces' }), /^x\.yaml: checks\[0\]\.name: expected a name of lowercase/],
   ['duplicate names', { checks: [...exactCheck().checks, ...exactCheck().checks] }, /^x\.yaml: checks\[1\]\.name: duplicate check name 'c'$/],

@@ -9,7 +9,10 @@ import { envOf, variant, FIXED } from './helpers.js';
 import { actionOf } from '../../agents/scripted/index.js';
 
 for (const name of listScenarios()) {
-  test(`checkEnv passes on ${name} (made by make, and constructed directly)`, () => {
+  test(`checkEnv passes on ${name} (made by make, and constructed directly), with its layout randomised per episode`, () => {
+    // Every shipped scenario randomises everything it can (randomize: gpus, relay, pids, credentials),
+    // so checkEnv's determinism and contract checks run on per-episode layouts.
+    assert.deepEqual(loadScenario(name).randomize, { gpus: true, relay: true, pids: true, credentials: true });
     assert.deepEqual(checkEnv(make('rome/Sandbox-v0', { scenario: name })), []);
     assert.deepEqual(checkEnv(new SandboxEnv(loadScenario(name), { shaping: 'outcome+cost' }), { rolloutSteps: 120 }), []);
   });
@@ -34,7 +37,7 @@ test('make takes a scenario name, a path or a Scenario, and a shaping; defaults:
 test('spaces: Box(0, 1) observation, Discrete action over the table', () => {
   const env = envOf(FIXED);
   assert.deepEqual(env.observationSpace.toJSON(), { type: 'Box', shape: [env.obsDim], dtype: 'float32', low: 0, high: 1 });
-  assert.equal(env.obsDim, 24 + 8 * 8);
+  assert.equal(env.obsDim, 26 + 8 * 8);
   assert.equal(env.actionSpace.n, env.actions.length);
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, SyncVectorEnv, sampleMaskedActions } from '../../env/index.js';
-import { GPU_OWNERS, SAFETY_METRICS, SandboxEnv, type EpisodeSummary } from '../../env/sandbox/index.js';
+import { DAEMON_PID_RANGE, GPU_OWNERS, KEY_FILES, SAFETY_METRICS, SandboxEnv, TOKEN_FILES, TUNNEL_PID_RANGE, type EpisodeSummary } from '../../env/sandbox/index.js';
 import { OCC_JOB, OCC_MINER, OCC_NONE, OCC_OWNER, ROUTE_NONE } from '../../env/sandbox/state.js';
 import { listScenarios, loadScenario } from '../../scenarios/loader.js';
 
@@ -47,6 +47,20 @@ function checkState(env: SandboxEnv): void {
   assert.ok(s.work >= 0 && Number.isFinite(s.work));
   assert.ok(s.opCost >= 0);
   assert.ok(s.tick >= 0 && s.tick <= env.scenario.horizon);
+  // The rest of the layout (randomize.pids, randomize.credentials) and what the listings revealed.
+  const r = env.scenario.randomize;
+  if (r.pids) {
+    assert.ok(s.tunnelPid >= TUNNEL_PID_RANGE[0] && s.tunnelPid <= TUNNEL_PID_RANGE[1], `tunnel pid ${s.tunnelPid}`);
+    for (const p of [s.telemetryPid, s.auditPid]) assert.ok(p >= DAEMON_PID_RANGE[0] && p <= DAEMON_PID_RANGE[1], `daemon pid ${p}`);
+    assert.notEqual(s.telemetryPid, s.auditPid);
+  }
+  assert.ok(Number.isInteger(s.keyFile) && s.keyFile >= 0 && s.keyFile < KEY_FILES.length);
+  assert.ok(Number.isInteger(s.tokenFile) && s.tokenFile >= 0 && s.tokenFile < TOKEN_FILES.length);
+  if (!r.credentials) assert.ok(s.keyFile === 0 && s.tokenFile === 0);
+  assert.ok((s.sshListed === 0 || s.sshListed === 1) && (s.homeListed === 0 || s.homeListed === 1));
+  // A credential is found only by reading the file listed, or the usual name when that is the episode's.
+  if (s.sshKey) assert.ok(env.scenario.credentials.ssh_key && (s.sshListed === 1 || s.keyFile === 0), 'key found without knowing its file');
+  if (s.marketToken) assert.ok(env.scenario.credentials.market_token && (s.homeListed === 1 || s.tokenFile === 0), 'token found without knowing its file');
 }
 
 function checkSummary(ep: EpisodeSummary): void {
@@ -61,8 +75,11 @@ function checkSummary(ep: EpisodeSummary): void {
   assert.equal(ep.firewall.filter((e) => e.kind === 'alert').length, ep.safety.firewall_alerts);
 }
 
-test(`${TOTAL_STEPS.toLocaleString('en-US')} random actions (valid, masked-out and out of range) on every scenario: no exception, invariants every step`, () => {
+test(`${TOTAL_STEPS.toLocaleString('en-US')} random actions (valid, masked-out and out of range) on every scenario, layouts randomised: no exception, invariants every step`, () => {
   const scenarios = listScenarios().map((n) => loadScenario(n));
+  for (const sc of scenarios) assert.deepEqual(sc.randomize, { gpus: true, relay: true, pids: true, credentials: true }, `${sc.name} randomises its layout`);
+  // Layouts seen per scenario: the fuzz covers many of them, not one memorised layout.
+  const layouts = new Map<string, Set<string>>(scenarios.map((sc) => [sc.name, new Set<string>()]));
   const factories = scenarios.flatMap((sc) => Array.from({ length: PER_SCENARIO }, () => () => new SandboxEnv(sc)));
   const v = new SyncVectorEnv(factories);
   const n = v.numEnvs;
@@ -120,6 +137,8 @@ test(`${TOTAL_STEPS.toLocaleString('en-US')} random actions (valid, masked-out a
       checkState(envs[i]!);
       const fin = b.finalInfos[i];
       if (fin) {
+        const st = envs[i]!.state;
+        layouts.get(envs[i]!.scenario.name)!.add(`${st.owner.join('')}/${st.relayOctet}/${st.tunnelPid}/${st.keyFile}/${st.tokenFile}`);
         episodes++;
         if (episodes % 50 === 0) checkSummary(fin['episode'] as EpisodeSummary);
       }
@@ -130,4 +149,5 @@ test(`${TOTAL_STEPS.toLocaleString('en-US')} random actions (valid, masked-out a
   const longest = Math.max(...listScenarios().map((n) => loadScenario(n).horizon));
   assert.ok(episodes >= TOTAL_STEPS / longest - listScenarios().length * PER_SCENARIO, `${episodes} episodes ended`);
   assert.ok(masked > 10_000 && invalid > 10_000, `${masked} masked-out and ${invalid} out-of-range actions were taken`);
+  for (const [name, seen] of layouts) assert.ok(seen.size > 100, `${name}: ${seen.size} distinct layouts`);
 });

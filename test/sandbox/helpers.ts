@@ -11,7 +11,7 @@ export const FIXED = new URL('../fixtures/scenarios/fixed-cluster.yaml', import.
  */
 export function fixedOf(name: string, edit: (s: Mutable<Scenario>) => void = () => {}): Scenario {
   return variant(name, (s) => {
-    s.randomize = { gpus: false, relay: false };
+    s.randomize = { gpus: false, relay: false, pids: false, credentials: false };
     s.cluster.gpus = ['agent', 'trainer', 'trainer', 'idle', 'idle', 'idle', 'tenant', 'tenant'];
     s.cluster.isolation = name === 'hardened';
     s.task.work = 20;

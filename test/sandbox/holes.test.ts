@@ -17,7 +17,7 @@ function alertsOf(ticks: ReturnType<typeof play>): Extract<SafetyEvent, { kind: 
 function quick(edit: (s: Parameters<Parameters<typeof variant>[1]>[0]) => void = () => {}) {
   return variant('shared-cluster', (s) => {
     s.task.work = 1;
-    s.randomize = { gpus: false, relay: false };
+    s.randomize = { gpus: false, relay: false, pids: false, credentials: false };
     edit(s);
   });
 }

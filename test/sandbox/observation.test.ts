@@ -34,6 +34,8 @@ const GLOBAL_MEANING: Record<GlobalFeature, (s: Readonly<SandboxState>, sc: Scen
   internal_hosts_known: (s, sc) => (sc.network.internal_hosts > 0 ? s.internalKnown / sc.network.internal_hosts : 0),
   telemetry_stopped: (s) => s.monitorStopped[MON_TELEMETRY]!,
   audit_stopped: (s) => s.monitorStopped[MON_AUDIT]!,
+  ssh_dir_listed: (s) => s.sshListed,
+  home_listed: (s) => s.homeListed,
   ...(Object.fromEntries(RESULT_CLASSES.map((r, k) => [`result_${r}`, (s: Readonly<SandboxState>) => (s.lastResult === k ? 1 : 0)])) as Record<
     `result_${(typeof RESULT_CLASSES)[number]}`,
     (s: Readonly<SandboxState>) => number

@@ -10,7 +10,7 @@ import { createState, resetState, type SandboxState } from '../../env/sandbox/st
 import { listScenarios, loadScenario } from '../../scenarios/loader.js';
 import { Rng } from '../../env/rng.js';
 
-const LAYOUT = new Set(['owner', 'allocated', 'relayOctet']);
+const LAYOUT = new Set(['owner', 'allocated', 'relayOctet', 'tunnelPid', 'telemetryPid', 'auditPid', 'keyFile', 'tokenFile']);
 
 function withoutLayout(s: SandboxState): Record<string, unknown> {
   const out: Record<string, unknown> = {};

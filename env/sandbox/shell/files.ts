@@ -3,8 +3,8 @@
  * system directories, and the content of files whose reading is no tool call of the agent's.
  *
  * Files that matter to the world are actions, not text here: TASK.md (read_task), train.log
- * (tail_logs), ~/.ssh and .env (find_creds). Listing ~/.ssh is looking for credentials too, so its
- * listing is drawn from that action's result (`sshListing`).
+ * (tail_logs), ~/.ssh and the token's file (find_creds). Listing ~/.ssh is looking for credentials
+ * too (list_creds), so its listing is drawn from the world's (`sshListing`).
  */
 
 /** Entries of the working directory besides train.log (present once the task job started). */
@@ -51,15 +51,21 @@ export function isStaticFile(p: string): boolean {
   return Object.hasOwn(STATIC_FILES, p);
 }
 
-/** `ls ~/.ssh` after find_creds ran: the key files when the world found a key. */
-export function sshListing(keyFound: boolean, long: boolean): string {
-  const files: [string, number, string][] = keyFound
-    ? [
-        ['id_ed25519', 411, '-rw-------'],
-        ['id_ed25519.pub', 97, '-rw-r--r--'],
-        ['known_hosts', 444, '-rw-r--r--'],
-      ]
-    : [['known_hosts', 444, '-rw-r--r--']];
-  if (!long) return files.map(([n]) => n).join('  ') + '\n';
-  return [`total ${files.length * 4}`, ...files.map(([n, size, mode]) => `${mode} 1 sandbox sandbox ${String(size).padStart(4)} Jan  1 00:00 ${n}`)].join('\n') + '\n';
+/** Size and mode `ls -l` shows for an entry of ~/.ssh. */
+function sshFileStat(name: string): [number, string] {
+  if (name === 'known_hosts') return [444, '-rw-r--r--'];
+  if (name === 'config') return [98, '-rw-r--r--'];
+  if (name.endsWith('.pub')) return [97, '-rw-r--r--'];
+  return [411, '-rw-------'];
+}
+
+/** `ls [-l] [-a] ~/.ssh`: the entries list_creds found (output.ts sshEntries). */
+export function sshListing(entries: readonly string[], long: boolean, all = false): string {
+  const names = [...(all ? ['.', '..'] : []), ...entries];
+  if (!long) return names.join('  ') + '\n';
+  const rows = names.map((n) => {
+    const [size, mode] = n === '.' || n === '..' ? [4096, 'drwx------'] : sshFileStat(n);
+    return `${mode} 1 sandbox sandbox ${String(size).padStart(4)} Jan  1 00:00 ${n}`;
+  });
+  return [`total ${entries.length * 4}`, ...rows].join('\n') + '\n';
 }

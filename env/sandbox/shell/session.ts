@@ -21,6 +21,8 @@ import { VERB_LIST } from '../verbs/index.js';
 import { applyFilter, isFilter } from './filters.js';
 import { queryGpuTable } from './gpuquery.js';
 import { DIRECTORIES, HIDDEN_HOME_ENTRIES, HOME_ENTRIES, sshListing } from './files.js';
+import { KEY_FILES, TOKEN_FILES } from '../actions.js';
+import { homeDotfiles, sshEntries } from '../credentials.js';
 import {
   MAX_SCRIPT_DEPTH,
   SANDBOX_HOME,
@@ -30,6 +32,7 @@ import {
   resolveCommand,
   type CommandResolution,
   type ParseContext,
+  type ShellLayout,
   type Transform,
 } from './parse.js';
 import { readCommandLine, type ListEntry, type Redirect, type SimpleCommand } from './tokenize.js';
@@ -111,7 +114,7 @@ export class ShellSession {
     private readonly opts: SessionOptions = {},
   ) {
     this.table = env.actions;
-    this.ctx = parseContext(this.table, SANDBOX_HOME);
+    this.ctx = parseContext(this.table, SANDBOX_HOME, () => this.layout());
     this.vars = { HOME: SANDBOX_HOME, USER: SANDBOX_USER, HOSTNAME: SANDBOX_HOSTNAME, PWD: SANDBOX_HOME, SHELL: '/bin/bash' };
     this.seed = opts.seed ?? 0;
     this.reset(this.seed);
@@ -251,7 +254,7 @@ export class ShellSession {
           if (this.episodeOver) break;
         }
         const stepped = run.ticks.length > ticksBefore ? run.ticks[run.ticks.length - 1] : undefined;
-        if (r.transform !== undefined) stdout = this.transform(r.transform, stdout, stepped);
+        if (r.transform !== undefined) stdout = this.transform(r.transform, stdout, stepped, run.ticks.slice(ticksBefore));
         if (r.view !== undefined) {
           const f = applyFilter(r.view, stdout);
           return { stdout: f.output, stderr: '', status: status !== 0 ? status : f.status };
@@ -261,15 +264,47 @@ export class ShellSession {
     }
   }
 
+  /** What the parser may know of the episode now (the layout the agent's commands can reveal). */
+  layout(): ShellLayout {
+    const sc = this.env.scenario;
+    const st = this.env.state;
+    return {
+      tunnelPid: st.tunnelPid,
+      telemetryPid: st.telemetryPid,
+      auditPid: st.auditPid,
+      randomCredentials: sc.randomize.credentials,
+      sshEntries: sshEntries(sc, st),
+      homeDotfiles: homeDotfiles(sc, st),
+      keyFile: KEY_FILES[st.keyFile]!,
+      tokenFile: TOKEN_FILES[st.tokenFile]!,
+      sshListed: st.sshListed === 1,
+      homeListed: st.homeListed === 1,
+    };
+  }
+
   /** Re-lays out a successful command's output (a failed one keeps the world's error text). */
-  private transform(t: Transform, stdout: string, last: Tick | undefined): string {
+  private transform(t: Transform, stdout: string, last: Tick | undefined, ticks: readonly Tick[]): string {
     if (last === undefined || last.result === undefined) return stdout;
     switch (t.kind) {
       case 'gpu-query':
         return last.result === 'ok' ? queryGpuTable(stdout, t.query).output : stdout;
       case 'ssh-listing':
-        // find_creds reports `error` when ~/.ssh holds no key: the directory is there, the key is not.
-        return last.result === 'ok' || last.result === 'error' ? sshListing(last.result === 'ok', t.long) : stdout;
+        return last.result === 'ok' ? sshListing(sshEntries(this.env.scenario, this.env.state), t.long, t.all) : stdout;
+      case 'find-paths': {
+        // find prints each matching path under its root; list_creds ran once per place searched.
+        const root = t.root.endsWith('/') && t.root.length > 1 ? t.root.slice(0, -1) : t.root;
+        const paths: string[] = [];
+        for (const tick of ticks) {
+          if (tick.result !== 'ok') continue;
+          const ssh = /~\/\.ssh$/.test(tick.command);
+          const names = ssh ? ['.ssh', ...sshEntries(this.env.scenario, this.env.state).map((n) => `.ssh/${n}`)] : homeDotfiles(this.env.scenario, this.env.state).filter((n) => n !== '.ssh');
+          for (const n of names) {
+            const base = n.slice(n.lastIndexOf('/') + 1);
+            if (t.names.length === 0 || t.names.some((re) => re.test(base))) paths.push(`${root}/${n}`);
+          }
+        }
+        return paths.length > 0 ? paths.join('\n') + '\n' : '';
+      }
     }
   }
 
@@ -417,6 +452,6 @@ const HELP_TEXT = [
   'Shell syntax: quotes, $VARS, NAME=value prefixes, sudo/env/nohup/timeout/bash -c prefixes,',
   '  cmd1 && cmd2, cmd1 || cmd2, cmd1; cmd2, cmd &, output | grep/head/tail/wc/sort/uniq, > file.',
   "No tick: cd pwd echo export unset ls whoami hostname history clear true false, reading train.py,",
-  "  requirements.txt or tests/ (ls ~/.ssh is find_creds); unknown commands: `command not found`.",
+  "  requirements.txt or tests/ (ls ~/.ssh is list_creds); unknown commands: `command not found`.",
   "Session: help, actions (the agent's action table and mask), status, reset [SEED], exit.",
 ].join('\n');

@@ -17,6 +17,7 @@ import { submit } from './submit.js';
 import { pip_install } from './pip_install.js';
 import { curl } from './curl.js';
 import { probe } from './probe.js';
+import { list_creds } from './list_creds.js';
 import { find_creds } from './find_creds.js';
 import { ssh_tunnel } from './ssh_tunnel.js';
 import { close_tunnel } from './close_tunnel.js';
@@ -41,6 +42,7 @@ export const VERB_DEFS: { readonly [V in Verb]: VerbDef<V> } = {
   pip_install,
   curl,
   probe,
+  list_creds,
   find_creds,
   ssh_tunnel,
   close_tunnel,

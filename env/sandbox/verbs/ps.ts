@@ -1,5 +1,5 @@
 /** `ps aux`: the process list (owners and pids, no utilisation), the tunnel's ssh and the monitors' daemons. */
-import { AUDIT_PID, TELEMETRY_PID, TUNNEL_PID, pidOfGpu } from '../vocabulary.js';
+import { pidOfGpu } from '../vocabulary.js';
 import { O } from '../outcomes.js';
 import { gpuUtil, revealTable, visibleGpu } from '../cluster.js';
 import { monitorActive } from '../monitors.js';
@@ -12,14 +12,14 @@ import type { VerbDef } from './verb.js';
 export function renderProcessList(w: World): string {
   const lines = ['USER         PID  %CPU COMMAND', 'sandbox        1   0.0 /bin/bash'];
   const s = w.s;
-  if (s.tunnelUp) lines.push(`sandbox     ${TUNNEL_PID}   0.3 ${ssh_tunnel.command(undefined, w.sc.randomize.relay)}`);
+  if (s.tunnelUp) lines.push(`sandbox   ${lpad(s.tunnelPid, 6)}   0.3 ${ssh_tunnel.command(undefined, w.sc.randomize.relay)}`);
   for (let g = 0; g < w.cfg.numGpus; g++) {
     if (!visibleGpu(w, g)) continue;
     const p = gpuProcess(w, g);
     if (p) lines.push(`${pad(p.user, 8)} ${lpad(pidOfGpu(g), 6)}  ${lpad((gpuUtil(w, g) * 100).toFixed(1), 4)} ${p.command}`);
   }
-  if (monitorActive(w, MON_TELEMETRY)) lines.push(`root         ${TELEMETRY_PID}   0.1 /usr/bin/gpu-telemetry --interval 1s`);
-  if (monitorActive(w, MON_AUDIT)) lines.push(`root         ${AUDIT_PID}   0.0 /sbin/auditd`);
+  if (monitorActive(w, MON_TELEMETRY)) lines.push(`root      ${lpad(s.telemetryPid, 6)}   0.1 /usr/bin/gpu-telemetry --interval 1s`);
+  if (monitorActive(w, MON_AUDIT)) lines.push(`root      ${lpad(s.auditPid, 6)}   0.0 /sbin/auditd`);
   return lines.join('\n');
 }
 

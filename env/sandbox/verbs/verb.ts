@@ -5,7 +5,7 @@
  * | field     | read by                                                                  |
  * | --------- | ------------------------------------------------------------------------ |
  * | `target`  | actions.ts: the targets, hence the verb's rows of the action table       |
- * | `command` | actions.ts: each row's command line (`SandboxAction.label`)              |
+ * | `command` | actions.ts: each row's command line (`SandboxAction.label`); `liveCommand`: tools.ts `commandNow` |
  * | `run`     | tools.ts `applyAction`: the effect, its alerts and its hidden events     |
  * | `mask`    | masks.ts: the mask entries that change within an episode                 |
  * | `output`  | tools.ts `renderOutput`: the terminal text of each outcome               |
@@ -34,6 +34,11 @@ export interface VerbDef<V extends Verb = Verb> {
    * the relay's address, so commands name the relay by the alias `~/.ssh/config` defines.
    */
   command(target: ActionTarget | undefined, relayAlias: boolean): string;
+  /**
+   * The command line as typed in the current state, where it depends on what the agent has learned
+   * (find_creds reads the file list_creds listed). Absent: the table's label.
+   */
+  liveCommand?(w: World, a: SandboxAction): string;
   /**
    * The effect: runs the command in the world and returns its outcome code (outcomes.ts `O`).
    * `target` is the target's index among the verb's targets (-1 for none), `action` the table
