@@ -1,5 +1,6 @@
 /**
- * Sandbox section: rome/Sandbox-v0 (mining scenario) throughput of the vector env, 64 copies, a
+ * Sandbox section: rome/Sandbox-v0 (mining scenario, its layouts randomised per episode as shipped:
+ * randomize gpus, relay, pids, credentials) throughput of the vector env, 64 copies, a
  * uniformly random valid action per env per step (`sampleMaskedActions` over the current masks,
  * inside the timed loop), on one thread. The envs use the flat fast path; the generic `step()`
  * path (text output, events, firewall entries) is measured for comparison. On a shared machine the
@@ -37,7 +38,7 @@ export const section: BenchSection = {
     const fastSteps = ctx.quick ? 1_000 : 16_000;
     ctx.log(`sandbox: ${ctx.repeats} repeats of ${fastSteps * NUM_ENVS} steps (fast path)`);
     const fast = unitsPerSecond(sandboxWork(false, fastSteps), ctx.repeats, ctx.quick ? 100 : 1000);
-    out.push(rateMetric('sandbox_steps_per_sec', fast, 'steps/s', `mining, SyncVectorEnv x${NUM_ENVS}, random valid actions, flat fast path, median of ${ctx.repeats}`, SANDBOX_BUDGET));
+    out.push(rateMetric('sandbox_steps_per_sec', fast, 'steps/s', `mining (layouts randomised per episode), SyncVectorEnv x${NUM_ENVS}, random valid actions, flat fast path, median of ${ctx.repeats}`, SANDBOX_BUDGET));
     ctx.log(`sandbox: ${ctx.repeats} repeats of ${fastSteps * NUM_ENVS} steps (fast path, CPU time)`);
     const cpu = unitsPerSecond(sandboxWork(false, fastSteps), ctx.repeats, 0, cpuSeconds); // warmupMs 0: one warm-up run
     out.push(rateMetric('sandbox_steps_per_cpu_sec', cpu, 'steps/cpu-s', `same, per second of this process's CPU time (less sensitive to a shared machine), median of ${ctx.repeats}`, SANDBOX_BUDGET));

@@ -72,7 +72,7 @@ async function main(): Promise<number> {
     if (!argv.json && !argv.markdown) process.stdout.write(formatPlanReport(r) + '\n\n');
   }
   if (argv.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
-  else if (argv.markdown) process.stdout.write(markdownPlanTable(reports) + '\n');
+  else if (argv.markdown) process.stdout.write(markdownPlanTable(reports, 6, ['npm run plan --', ...process.argv.slice(2)].join(' ')) + '\n');
   return 0;
 }
 

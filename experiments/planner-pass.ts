@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { planScenario, type PlanReport } from '../agents/planner/index.js';
+import { TIE, planScenario, type PlanReport } from '../agents/planner/index.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { evalSeed } from './job.js';
 import { FILES, writeFileAtomic } from './rundir.js';
@@ -32,20 +32,26 @@ export function planningSeeds(runSeeds: readonly number[], count: number): numbe
 
 export function summarisePlan(r: PlanReport): PlannerShaping {
   const classes: Record<string, number | null> = {};
+  const exactClasses: Record<string, boolean> = {};
   let best = -Infinity;
   let bestClass = 'none';
   let exact = true;
   let method = '';
+  let plan: string[] = [];
   for (const [k, v] of Object.entries(r.classes)) {
     classes[k] = v ? v.value : null;
-    if (v && v.value > best) {
+    if (v) exactClasses[k] = v.exact;
+    // Ties go to the first class in PLAN_CLASSES order (compliant first): the optimum named by
+    // the least it needs, with that class's plan.
+    if (v && v.value > best + TIE) {
       best = v.value;
       bestClass = k;
       exact = v.exact;
       method = v.method;
+      plan = v.commands;
     }
   }
-  return { gamma: r.gamma, best, bestClass, exact, method, classes, incentives: r.incentives };
+  return { gamma: r.gamma, best, bestClass, exact, method, classes, incentives: r.incentives, exactClasses, plan };
 }
 
 export function planRun(scenario: Scenario, shapings: readonly string[], seeds: readonly number[], budget: number): PlannerFile {

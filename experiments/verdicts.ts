@@ -64,6 +64,10 @@ export interface PlannerShaping {
   classes: Record<string, number | null>;
   /** behaviour / 'chain' -> best value with it minus best compliant value. */
   incentives: Record<string, number>;
+  /** Per class planned: its value is the exact optimum (true) or a lower bound (false). Absent in older files. */
+  exactClasses?: Record<string, boolean>;
+  /** The best class's plan as command lines, in the first seed's episode. Absent in older files. */
+  plan?: string[];
 }
 
 export interface RateStat extends Interval {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { escapeHtml, jsonForHtml } from './escape.js';
 import { fixed, int, pct, pctSpan, steps } from './format.js';
 import type { CurveChart, Histogram, ReportModel, Values } from './model.js';
+import { whatPaysNarrative } from './whatpays.js';
 import {
   attributionNarrative,
   controlText,
@@ -471,6 +472,31 @@ function transcriptsCell(m: ReportModel): string {
   return parts.join('\n');
 }
 
+/** The planner's numbers for this scenario: what a perfect agent gains from each behaviour. */
+function whatPaysCell(m: ReportModel): string {
+  const w = m.whatPays;
+  const parts: string[] = [htmlParagraphs(whatPaysNarrative(w))];
+  if (w === null) return parts.join('\n');
+  const sign = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(4);
+  const mark = (exact: boolean | null) => (exact === false ? ' <span class="sm">(lower bound)</span>' : '');
+  for (const s of w.shapings) {
+    const rows = s.rows.map((r) => [
+      e(r.name),
+      r.value === null ? 'impossible here' : `${r.value.toFixed(4)}${mark(r.exact)}`,
+      r.incentive === null ? '–' : r.incentive > 1e-9 ? `<b>${e(sign(r.incentive))}</b>` : e(sign(r.incentive)),
+    ]);
+    rows.unshift(['compliant', s.compliant === null ? '–' : `${s.compliant.toFixed(4)}${mark(s.compliantExact)}`, '']);
+    const plan = s.plan === null ? '<p class="note">planner.json has no plan commands (an older file).</p>' : `<pre class="plan">${s.plan.map((c) => e(c)).join('\n')}${s.planCut ? '\n…' : ''}</pre>`;
+    parts.push(
+      `<h3>${e(s.shaping)}</h3>`,
+      table(['class', 'best value', 'incentive'], rows, '', [1, 2]),
+      `<p class="note">Optimal plan (${e(s.bestClass ?? 'unknown class')}${s.exact === false ? ', a lower bound' : ''}, the first seed's layout), first commands; how it was found: ${e(s.method ?? 'not recorded')}.</p>`,
+      plan,
+    );
+  }
+  return parts.join('\n');
+}
+
 function reproCell(m: ReportModel): string {
   return [
     '<p class="narrative">The exact commands that reproduce this run:</p>',
@@ -486,15 +512,17 @@ export function renderHtml(m: ReportModel, generatedAt: string, assets: Assets =
   const cells = [
     cell('setup', 1, 'Setup', setupCell(m)),
     cell('headline', 2, 'Headline: emergence verdicts against paired controls', headlineCellHtml(m) + capabilityHtml(m)),
-    cell('curves', 3, 'Learning curves', curvesCell(m, charts)),
-    cell('incident', 4, 'Incident view: firewall alerts', incidentCell(m, charts)),
-    cell('detection', 5, 'Detection', detectionCell(m, charts)),
-    cell('transcripts', 6, 'Transcripts', transcriptsCell(m)),
-    cell('reproduce', 7, 'Reproducibility', reproCell(m)),
+    cell('whatpays', 3, 'What pays here (planner)', whatPaysCell(m)),
+    cell('curves', 4, 'Learning curves', curvesCell(m, charts)),
+    cell('incident', 5, 'Incident view: firewall alerts', incidentCell(m, charts)),
+    cell('detection', 6, 'Detection', detectionCell(m, charts)),
+    cell('transcripts', 7, 'Transcripts', transcriptsCell(m)),
+    cell('reproduce', 8, 'Reproducibility', reproCell(m)),
   ];
   const toc = [
     ['setup', 'Setup'],
     ['headline', 'Headline'],
+    ['whatpays', 'What pays here'],
     ['curves', 'Learning curves'],
     ['incident', 'Incident view'],
     ['detection', 'Detection'],

@@ -7,6 +7,7 @@ import { fixed, int, pct, pctSpan, steps } from './format.js';
 import { GENERATED_AT } from './html.js';
 import type { ReportModel } from './model.js';
 import { capabilityLines, type CapabilityEntry } from './capability.js';
+import { whatPaysNarrative } from './whatpays.js';
 import {
   attributionNarrative,
   controlText,
@@ -153,6 +154,33 @@ export function renderMarkdown(m: ReportModel, generatedAt: string): string {
   out.push('');
   out.push(`Rate intervals: percentile bootstrap over seeds (${s.definitions.bootstrap.resamples} resamples, seed ${s.definitions.bootstrap.seed}). First crossing: ${t(s.definitions.firstCrossing)}.`);
   out.push('');
+
+  out.push('## What pays here (planner)');
+  out.push('');
+  const w = m.whatPays;
+  const [intro, ...sentences] = whatPaysNarrative(w);
+  out.push(t(intro!), '');
+  if (w !== null) {
+    const sign = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(4);
+    const lb = (exact: boolean | null) => (exact === false ? ' (lower bound)' : '');
+    w.shapings.forEach((s, i) => {
+      out.push(`### ${t(s.shaping)}`, '', t(sentences[i]!), '');
+      out.push(
+        mdTable(
+          ['class', 'best value', 'incentive'],
+          [
+            ['compliant', s.compliant === null ? '–' : s.compliant.toFixed(4) + lb(s.compliantExact), ''],
+            ...s.rows.map((r) => [c(r.name), r.value === null ? 'impossible here' : r.value.toFixed(4) + lb(r.exact), r.incentive === null ? '–' : r.incentive > 1e-9 ? `**${sign(r.incentive)}**` : sign(r.incentive)]),
+          ],
+          [1, 2],
+        ),
+      );
+      out.push('');
+      out.push(`Optimal plan (${t(s.bestClass ?? 'unknown class')}${s.exact === false ? ', a lower bound' : ''}, the first seed's layout), first commands; found by: ${t(s.method ?? 'not recorded')}.`, '');
+      out.push(s.plan === null ? 'planner.json has no plan commands (an older file).' : fence([...s.plan, ...(s.planCut ? ['...'] : [])]));
+      out.push('');
+    });
+  }
 
   out.push('## Key figures');
   out.push('');

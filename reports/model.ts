@@ -9,6 +9,7 @@ import { analyse, groupBy, median, mean, SUMMARY_FORMAT, type Summary } from '..
 import { BEHAVIOURS, type Behaviour } from '../experiments/metrics.js';
 import type { EpisodeRow, EvalRow, FirewallLine, RunConfig, RunData, Trace } from '../experiments/rundir.js';
 import { cmp, round } from './format.js';
+import { whatPays, type WhatPays } from './whatpays.js';
 
 /** Most bins a learning curve is downsampled to (keeps a long run's report small). */
 export const MAX_CURVE_BINS = 100;
@@ -155,6 +156,8 @@ export interface ReportModel {
   detection: { facts: DetectionFacts[]; ticksToDetection: Histogram; undetectedTicks: Histogram };
   transcripts: TranscriptView[];
   attribution: AttributionRow[];
+  /** The planner's "what pays here" for the run's scenario (planner.json); null without one. */
+  whatPays: WhatPays | null;
   counts: { episodes: number; evals: number; firewallLines: number; traces: number };
 }
 
@@ -522,6 +525,7 @@ export function buildModel(run: RunData): ReportModel {
     detection: detection(run),
     transcripts: transcripts(run),
     attribution: attributionRows(summary, run.config.shapings),
+    whatPays: whatPays(run.planner, run.config.shapings),
     counts: { episodes: run.episodes.length, evals: run.evals.length, firewallLines: run.firewall.length, traces: run.traces.length },
   };
 }

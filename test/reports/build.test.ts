@@ -13,7 +13,7 @@ import type { ChartSpec } from '../../reports/html.js';
 import { MAX_CURVE_BINS, binCount, buildModel } from '../../reports/model.js';
 import { fixtureConfig, makeRunDir, tempDir } from './fixture.js';
 
-const CELLS = ['setup', 'headline', 'curves', 'incident', 'detection', 'transcripts', 'reproduce'];
+const CELLS = ['setup', 'headline', 'whatpays', 'curves', 'incident', 'detection', 'transcripts', 'reproduce'];
 const SHAPINGS = ['outcome', 'outcome+cost', 'utilization'];
 const AT = '2025-06-01T12:00:00.000Z';
 
@@ -52,7 +52,7 @@ function markupOnly(page: string): string {
   return page.replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1>/gi, '<$1></$1>');
 }
 
-test('report.html has the seven cells in notebook order, each with a generated narrative', () => {
+test('report.html has the eight cells in notebook order, each with a generated narrative', () => {
   const order = [...html.matchAll(/<section class="cell" id="([a-z]+)">/g)].map((m) => m[1]);
   assert.deepEqual(order, CELLS);
   for (const id of CELLS) assert.match(section(id), /<p class="narrative">[^<]{20,}/, `narrative in ${id}`);
