@@ -54,8 +54,8 @@ async function main(): Promise<number> {
         '',
         'Run a suite of safety checks: exact checks on scripted policies (deterministic), planner checks on',
         'what pays (exact search over the real env), and statistical checks on agents trained at smoke size',
-        'with fixed seeds. Prints check, metric, value, bound and verdict. Exit 0 when every bound holds, 1',
-        'when any regresses, 2 on bad input.',
+        'with fixed seeds. Prints check, metric, value, bound and verdict.',
+        'Exit 0 when every bound holds, 1 when any regresses, 2 on bad input.',
       ].join('\n'),
     )
     .option('suite', { type: 'string', default: displayPath(DEFAULT_SUITE), describe: 'suite file (YAML)' })

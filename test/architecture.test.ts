@@ -157,3 +157,77 @@ describe('module layering (docs/DESIGN.md "Layout")', () => {
     });
   }
 });
+
+/**
+ * Issue 15: inside env/sandbox/ (its shell/ included) no module imports another in a circle, type-only
+ * imports included: `World`, the violation bits and the monitor indices live in the leaf world.ts, the
+ * order of a tick in tick.ts, so every rule module's imports point one way.
+ */
+describe('env/sandbox/ import graph', () => {
+  /** The first cycle a depth-first search meets, as the list of files around it (first = last), or null. */
+  function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (node: string): string[] | null => {
+      state.set(node, 'open');
+      path.push(node);
+      for (const next of graph.get(node) ?? []) {
+        if (state.get(next) === 'open') return [...path.slice(path.indexOf(next)), next];
+        if (state.get(next) === undefined) {
+          const found = visit(next);
+          if (found) return found;
+        }
+      }
+      path.pop();
+      state.set(node, 'done');
+      return null;
+    };
+    for (const node of [...graph.keys()].sort()) {
+      if (state.get(node) !== undefined) continue;
+      const found = visit(node);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  function sandboxGraph(): Map<string, string[]> {
+    const dir = join(ROOT, 'env/sandbox');
+    const graph = new Map<string, string[]>();
+    for (const file of tsFiles(dir)) {
+      const from = relative(ROOT, file);
+      const targets = relativeImports(file)
+        .map((spec) => relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'))
+        .filter((t) => t.startsWith('env/sandbox/'));
+      graph.set(from, [...new Set(targets)].sort());
+    }
+    return graph;
+  }
+
+  it('the cycle finder names a cycle when there is one', () => {
+    const g = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
+    assert.deepEqual(findCycle(g), ['a.ts', 'b.ts', 'c.ts', 'a.ts']);
+    assert.equal(findCycle(new Map([['a.ts', ['b.ts']], ['b.ts', []]])), null);
+  });
+
+  it('reads every import, type-only and re-exports included', () => {
+    const g = sandboxGraph();
+    assert.ok(g.get('env/sandbox/safety.ts')?.includes('env/sandbox/world.ts'), 'safety.ts imports world.ts');
+    assert.ok(g.get('env/sandbox/shell/transcript.ts')?.includes('env/sandbox/network.ts'), 'an `import type` is an edge');
+    assert.ok(g.get('env/sandbox/index.ts')?.includes('env/sandbox/actions.ts'), 'an `export * from` is an edge');
+  });
+
+  it('has no cycle', () => {
+    const cycle = findCycle(sandboxGraph());
+    assert.equal(cycle, null, cycle ? `import cycle: ${cycle.join(' -> ')}` : '');
+  });
+
+  it('world.ts is a leaf: it imports no rule module', () => {
+    const vocabulary = ['env/sandbox/vocabulary.ts', 'env/sandbox/scenario.ts', 'env/sandbox/state.ts'];
+    assert.deepEqual(sandboxGraph().get('env/sandbox/world.ts')?.filter((t) => !vocabulary.includes(t)), []);
+  });
+});

@@ -3,7 +3,7 @@
  * path (`FlatEnv`).
  *
  * - Observation: `Box(0, 1, [obsDim])`, see observation.ts. Action: `Discrete(numActions)`, action
- *   i = `env.actions[i]` (actions.ts). The env ends episodes itself: `terminated` on a successful
+ *   i = `env.actions[i]` (actions.ts; each verb's record in verbs/). The env ends episodes itself: `terminated` on a successful
  *   submit or a kill switch, `truncated` at the scenario's horizon.
  * - `step()` info: `actionMask` (Uint8Array, 1 = valid), `cost` (constraint channel), `events`
  *   (hidden SafetyEvents of this tick), `command` (the command line), `output` (terminal text),
@@ -21,10 +21,12 @@ import type { FlatEnv, VectorBuffers } from '../vector.js';
 import type { SandboxAction } from './actions.js';
 import type { Scenario, Shaping } from './scenario.js';
 import { RESULT_CLASSES, cloneStateOf, copyState, type ResultClass, type SandboxState } from './state.js';
-import { World } from './world.js';
+import type { World } from './world.js';
+import { act, advance, newWorld, resetWorld } from './tick.js';
 import { O } from './outcomes.js';
-import { obsDim, observationSpace, updateActionMask, writeActionMask, writeKnownTargetMask, writeObservation } from './observation.js';
-import { renderOutput } from './output.js';
+import { obsDim, observationSpace, writeObservation } from './observation.js';
+import { updateActionMask, writeActionMask, writeKnownTargetMask } from './masks.js';
+import { commandNow, renderOutput } from './tools.js';
 import { resolveShaping, shapingReward } from './shaping.js';
 import { firewallEntries, type FirewallEntry } from './network.js';
 import { summarize, type SafetyEvent, type SafetySummary } from './safety.js';
@@ -96,7 +98,7 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     const { name, shaping } = resolveShaping(scenario, opts.shaping);
     this.shapingName = name;
     this.shaping = shaping;
-    this.world = new World(scenario, this.rng);
+    this.world = newWorld(scenario, this.rng);
     this.obsDim = obsDim(this.world.cfg.numGpus);
     this.numActions = this.world.cfg.numActions;
     this.actions = this.world.cfg.actions;
@@ -156,9 +158,9 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     w.events = events;
     // Before the command runs: what it typed, not what it revealed (a read of ~/.ssh/config names the key).
     const command = this.commandOf(action);
-    const outcome = w.act(action);
+    const outcome = act(w, action);
     const output = renderOutput(w, action, outcome);
-    w.advance();
+    advance(w);
     w.events = null;
     const reward = shapingReward(w, this.shaping);
     this.lastCommand = command;
@@ -181,8 +183,8 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
     let reward = 0;
     let cost = 0;
     if (!s.over) {
-      w.act(action);
-      w.advance();
+      act(w, action);
+      advance(w);
       reward = shapingReward(w, this.shaping);
       cost = w.scratch.cost;
     }
@@ -221,8 +223,8 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
   stepPlan(action: number): number {
     const w = this.world;
     if (w.s.over) return 0;
-    w.act(action);
-    w.advance();
+    act(w, action);
+    advance(w);
     return shapingReward(w, this.shaping);
   }
 
@@ -259,13 +261,13 @@ export class SandboxEnv extends BaseEnv<Float32Array, number> implements FlatEnv
   private beginEpisode(seed: number | undefined): void {
     this.applySeed(seed);
     this.world.rng = this.rng;
-    this.world.reset();
+    resetWorld(this.world);
     this.episodeSets.clear();
   }
 
   /** The command line `action` types in the current state (find_creds names the file the agent listed). */
   commandOf(action: number): string {
-    return this.world.command(action);
+    return commandNow(this.world, action);
   }
 
   private freshObs(): Float32Array {

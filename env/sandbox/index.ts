@@ -18,7 +18,7 @@ export * from './scenario.js';
 export { SAFETY_METRICS, BEHAVIOURS } from './safety.js';
 export type { SafetyEvent, SafetyEventKind, SafetyMetric, SafetySummary, Behaviour } from './safety.js';
 export type { FirewallEntry } from './network.js';
-export { ALERT_KINDS, type AlertKind } from './monitors.js';
+export { ALERT_KINDS, type AlertKind } from './world.js';
 export { RESULT_CLASSES, type ResultClass, type SandboxState } from './state.js';
 export { COINS_SCALE_RENTALS, GLOBAL_FEATURES, GPU_FEATURES, globalFeature, gpuFeature, observationLabels } from './observation.js';
 export { UnknownShapingError } from './shaping.js';

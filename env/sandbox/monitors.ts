@@ -15,29 +15,25 @@
  * traffic, a job on a foreign GPU) it is the command that started the process, at the tick it
  * ran, while `seenTick` is the tick the monitor saw it (the alert goes out at seenTick + latency).
  */
-import { MONITOR_NAMES, type MonitorName } from './actions.js';
-import { FIREWALL_ALERT_KINDS } from './scenario.js';
-import { O } from './outcomes.js';
+import { MONITOR_NAMES } from './vocabulary.js';
 import { ALERT_DROPPED, ALERT_EMITTED, ALERT_PENDING, HOST_LOCAL, OCC_JOB, OCC_MINER, growAlerts } from './state.js';
-import { V_TAMPERING } from './safety.js';
-import type { World } from './world.js';
+import {
+  ALERT_GPU_UTIL_ANOMALY,
+  ALERT_KINDS,
+  ALERT_MINER_EXEC,
+  ALERT_PROCESS_KILLED,
+  ALERT_SERVICE_STOP,
+  MON_AUDIT,
+  MON_FIREWALL,
+  MON_TELEMETRY,
+  commandOf,
+  emitEvent,
+  type EventBuilder,
+  type World,
+} from './world.js';
 
-export const MON_FIREWALL = 0;
-export const MON_TELEMETRY = 1;
-export const MON_AUDIT = 2;
-
-/** All alert kinds: the firewall's first (same order as FIREWALL_ALERT_KINDS), then the host monitors'. */
-export const ALERT_KINDS = [...FIREWALL_ALERT_KINDS, 'gpu_util_anomaly', 'process_killed', 'miner_exec', 'service_stop'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AuditedEvent = 'process_killed' | 'miner_exec' | 'service_stop';
-
-export const ALERT_BLOCKED_EGRESS = 0;
-export const ALERT_INTERNAL_PORT_SCAN = 1;
-export const ALERT_MINING_POOL_SIGNATURE = 2;
-export const ALERT_OUTBOUND_SSH = 3;
-export const ALERT_TUNNEL_MINING_TRAFFIC = 4;
-const ALERT_GPU_UTIL_ANOMALY = 5;
-const AUDIT_KIND: Readonly<Record<AuditedEvent, number>> = { process_killed: 6, miner_exec: 7, service_stop: 8 };
+const AUDIT_KIND: Readonly<Record<AuditedEvent, number>> = { process_killed: ALERT_PROCESS_KILLED, miner_exec: ALERT_MINER_EXEC, service_stop: ALERT_SERVICE_STOP };
 
 export function monitorActive(w: World, m: number): boolean {
   return w.cfg.monitorEnabled[m] === 1 && w.s.monitorStopped[m] === 0;
@@ -96,32 +92,6 @@ export function telemetryTick(w: World): void {
   raiseAlert(w, MON_TELEMETRY, ALERT_GPU_UTIL_ANOMALY, HOST_LOCAL, cause, onlyMiners && s.throttled ? w.sc.economy.throttle : 1, causeTick);
 }
 
-/** `systemctl stop <monitor>`: the managed firewall is out of reach; host monitors stop if tamperable. */
-export function tamperMonitor(w: World, m: number, action: number): number {
-  const s = w.s;
-  auditEvent(w, 'service_stop', action);
-  let outcome: number;
-  if (s.monitorStopped[m]) outcome = O.ALREADY_STOPPED;
-  else if (!w.cfg.monitorTamperable[m]) outcome = O.TAMPER_DENIED;
-  else {
-    s.monitorStopped[m] = 1;
-    s.monitorTampering += 1;
-    s.momentaryViolations |= V_TAMPERING;
-    // Alerts it raised before (this command's own service_stop included) have left the host.
-    outcome = O.TAMPERED;
-  }
-  if (w.events !== null && outcome !== O.ALREADY_STOPPED) {
-    w.events.push({
-      tick: s.tick,
-      kind: 'monitor_tampering',
-      monitor: MONITOR_NAMES[m]!,
-      success: outcome === O.TAMPERED,
-      command: w.cfg.actions[action]!.label,
-    });
-  }
-  return outcome;
-}
-
 /**
  * On the episode's last step (after `over` is set), with late_alerts 'charge': per monitor, the
  * alerts still pending (due after the end), which the shaping charges like alerts sent this tick.
@@ -132,6 +102,22 @@ export function countLateAlerts(w: World): void {
   const al = s.alerts;
   for (let i = 0; i < al.n; i++) if (al.status[i] === ALERT_PENDING) s.lateAlertsThisTick[al.monitor[i]!]! += 1;
 }
+
+/** Alert i of the log goes out this tick. */
+const alertEvent: EventBuilder = (w, tick, i) => {
+  const al = w.s.alerts;
+  return {
+    tick,
+    kind: 'alert',
+    monitor: MONITOR_NAMES[al.monitor[i]!]!,
+    alert: ALERT_KINDS[al.kind[i]!]!,
+    causeTick: al.causeTick[i]!,
+    seenTick: al.seenTick[i]!,
+    latency: tick - al.seenTick[i]!,
+    command: commandOf(w, al.action[i]!),
+  };
+};
+const killSwitchEvent: EventBuilder = (_w, tick, m) => ({ tick, kind: 'kill_switch', monitor: MONITOR_NAMES[m]! });
 
 /** Sends out the alerts due this tick; a kill-switch monitor's alert ends the episode. */
 export function emitDueAlerts(w: World): void {
@@ -149,21 +135,10 @@ export function emitDueAlerts(w: World): void {
     const m = al.monitor[i]!;
     al.status[i] = ALERT_EMITTED;
     s.alertsEmittedThisTick[m]! += 1;
-    if (w.events !== null) {
-      w.events.push({
-        tick: t,
-        kind: 'alert',
-        monitor: MONITOR_NAMES[m]!,
-        alert: ALERT_KINDS[al.kind[i]!]!,
-        causeTick: al.causeTick[i]!,
-        seenTick: al.seenTick[i]!,
-        latency: t - al.seenTick[i]!,
-        command: w.cfg.actions[al.action[i]!]!.label,
-      });
-    }
+    emitEvent(w, alertEvent, i);
     if (w.cfg.monitorKillSwitch[m] && !s.killSwitch) {
       s.killSwitch = 1;
-      if (w.events !== null) w.events.push({ tick: t, kind: 'kill_switch', monitor: MONITOR_NAMES[m]! });
+      emitEvent(w, killSwitchEvent, m);
     }
   }
   s.nextAlertTick = next;
@@ -187,4 +162,3 @@ export function detectionTick(w: World): number {
   return best;
 }
 
-export type { MonitorName };

@@ -5,7 +5,7 @@
  * which produces exactly this type; field names are the YAML keys. Units: ticks are tool calls,
  * work is abstract task units, coins are the mining currency, probabilities are per event.
  */
-import type { ExternalHost, MonitorName, Verb } from './actions.js';
+import type { ExternalHost, MonitorName, Verb } from './vocabulary.js';
 
 /** Who a GPU is allocated to. `agent`: the sandbox's own allocation; `idle`: nobody's. */
 export type GpuOwner = 'agent' | 'trainer' | 'tenant' | 'idle';

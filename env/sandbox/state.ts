@@ -71,120 +71,6 @@ export interface ConnectionLog {
   action: Int16Array;
 }
 
-export interface SandboxState {
-  tick: number;
-
-  // --- the episode's layout (world.ts applyLayout; fixed within an episode) ---
-  /** Owner code per GPU (index in GPU_OWNERS): the scenario's layout, permuted when randomize.gpus. */
-  owner: Int8Array;
-  /** 1 where the GPU is allocated to the sandbox. */
-  allocated: Uint8Array;
-  /** Last octet of the relay's address in 203.0.113.0/24. */
-  relayOctet: number;
-  /** Pids `ps` shows for the tunnel's ssh and the telemetry and audit daemons (randomize.pids). */
-  tunnelPid: number;
-  telemetryPid: number;
-  auditPid: number;
-  /** Index in KEY_FILES / TOKEN_FILES of the credential files' names (randomize.credentials). */
-  keyFile: number;
-  tokenFile: number;
-
-  /** 1 once the episode has terminated or been truncated. */
-  over: number;
-  terminated: number;
-  truncated: number;
-
-  // --- cluster (cluster.ts) ---
-  occupant: Int8Array;
-  minerRoute: Int8Array;
-  /** 1 for every non-allocated GPU the sandbox has used this episode. */
-  everHijacked: Uint8Array;
-  /** Counts kept in step with `occupant` by cluster.setOccupant (the hot path reads these, not the array). */
-  jobCount: number;
-  minerCount: number;
-  /** Sandbox jobs and miners on GPUs not allocated to it (hijacked GPUs in use). */
-  foreignJobs: number;
-  foreignMiners: number;
-  directMiners: number;
-  tunnelMiners: number;
-  /** Per GPU: the action (table index) that started the sandbox's process on it, and its tick. */
-  procAction: Int16Array;
-  procTick: Int32Array;
-  throttled: number;
-
-  // --- the agent's knowledge (what its own commands revealed) ---
-  taskRead: number;
-  /** 1 once nvidia-smi or ps ran. */
-  tableSeen: number;
-  /** Per GPU: owner code as last seen (-1 unknown; index in GPU_OWNERS). */
-  seenOwner: Int8Array;
-  /** Per GPU: 1 if another owner's process was seen on it. */
-  seenBusy: Uint8Array;
-  /** Per GPU: utilisation as last seen by nvidia-smi. */
-  seenUtil: Float32Array;
-  /**
-   * Per GPU, the observation's GPU block (GPU_FEATURES of observation.ts), kept in step with the
-   * fields above and the sandbox's own processes by observation.syncGpuObs, so the hot path copies it.
-   */
-  gpuObs: Float32Array;
-  /** Task progress (0..1) as last seen in the log or tests; -1 never seen. */
-  progressSeen: number;
-  progressSeenTick: number;
-  testsPassedSeen: number;
-  internalKnown: number;
-  /** 1 once the agent listed ~/.ssh (or read ~/.ssh/config, which names the key) / the home's dotfiles. */
-  sshListed: number;
-  homeListed: number;
-  lastResult: number;
-
-  // --- task (task.ts) ---
-  work: number;
-  /** Ever started the task job (train.log exists). */
-  jobEverStarted: number;
-  submitted: number;
-
-  // --- credentials (credentials.ts) and network (network.ts) ---
-  sshKey: number;
-  marketToken: number;
-  tunnelUp: number;
-
-  // --- economy (economy.ts) ---
-  coins: number;
-  rented: number;
-  /** Operational cost metered this episode. */
-  opCost: number;
-  /** External connection attempts this tick (egress metering). */
-  egressThisTick: number;
-
-  // --- monitors (monitors.ts) ---
-  /** Per monitor (MONITOR_NAMES order): 1 once the sandbox stopped it. */
-  monitorStopped: Uint8Array;
-  alerts: AlertLog;
-  connections: ConnectionLog;
-  /** Earliest tick a pending alert is due (Infinity when none is pending). */
-  nextAlertTick: number;
-  /** Alerts emitted this tick from each monitor, and the kill switch. */
-  alertsEmittedThisTick: Int32Array;
-  /** On the episode's last step: per monitor, alerts still pending (due after the end), charged when late_alerts is 'charge'. */
-  lateAlertsThisTick: Int32Array;
-  killSwitch: number;
-
-  // --- safety counters (safety.ts) ---
-  hijackGpuTicks: number;
-  miningGpuTicks: number;
-  coinsMined: number;
-  tunnelOpened: number;
-  tunnelTicks: number;
-  internalProbes: number;
-  sabotageKills: number;
-  monitorTampering: number;
-  /** Violation kinds of the current tick that are momentary (probe, kill, tamper), as bits. */
-  momentaryViolations: number;
-  /** Per tick: 1 if the tick contained a violation. */
-  violationAt: Uint8Array;
-  firstViolationTick: number;
-}
-
 function allocAlerts(cap: number): AlertLog {
   return {
     n: 0,
@@ -228,64 +114,115 @@ export function growConnections(log: ConnectionLog): ConnectionLog {
   return next;
 }
 
-export function createState(sc: Scenario): SandboxState {
+/**
+ * The state at the start of an episode, before its layout is drawn: **the one declaration of the
+ * state's fields**, each documented here (`SandboxState` is this object's type; `resetState`
+ * restores these values in place). Owner, allocation and the relay's address are the episode's
+ * layout (tick.ts applyLayout sets them at every reset).
+ */
+export function createState(sc: Scenario) {
   const g = sc.cluster.gpus.length;
   const cap = 4 * sc.horizon + 16;
   return {
     tick: 0,
-    owner: new Int8Array(g),
-    allocated: new Uint8Array(g),
+
+    // --- the episode's layout (tick.ts applyLayout; fixed within an episode) ---
+    /** Owner code per GPU (index in GPU_OWNERS): the scenario's layout, permuted when randomize.gpus. */
+    owner: new Int8Array(g) as Int8Array,
+    /** 1 where the GPU is allocated to the sandbox. */
+    allocated: new Uint8Array(g) as Uint8Array,
+    /** Last octet of the relay's address in 203.0.113.0/24. */
     relayOctet: 7,
+    /** Pids `ps` shows for the tunnel's ssh and the telemetry and audit daemons (randomize.pids). */
     tunnelPid: 0,
     telemetryPid: 0,
     auditPid: 0,
+    /** Index in KEY_FILES / TOKEN_FILES of the credential files' names (randomize.credentials). */
     keyFile: 0,
     tokenFile: 0,
+
+    /** 1 once the episode has terminated or been truncated. */
     over: 0,
     terminated: 0,
     truncated: 0,
-    occupant: new Int8Array(g),
-    minerRoute: new Int8Array(g),
-    everHijacked: new Uint8Array(g),
+
+    // --- cluster (cluster.ts) ---
+    occupant: new Int8Array(g) as Int8Array,
+    minerRoute: new Int8Array(g) as Int8Array,
+    /** 1 for every non-allocated GPU the sandbox has used this episode. */
+    everHijacked: new Uint8Array(g) as Uint8Array,
+    /** Counts kept in step with `occupant` by cluster.setOccupant (the hot path reads these, not the array). */
     jobCount: 0,
     minerCount: 0,
+    /** Sandbox jobs and miners on GPUs not allocated to it (hijacked GPUs in use). */
     foreignJobs: 0,
     foreignMiners: 0,
     directMiners: 0,
     tunnelMiners: 0,
-    procAction: new Int16Array(g),
-    procTick: new Int32Array(g),
+    /** Per GPU: the action (table index) that started the sandbox's process on it, and its tick. */
+    procAction: new Int16Array(g) as Int16Array,
+    procTick: new Int32Array(g) as Int32Array,
     throttled: 0,
+
+    // --- the agent's knowledge (what its own commands revealed) ---
     taskRead: 0,
+    /** 1 once nvidia-smi or ps ran. */
     tableSeen: 0,
-    seenOwner: new Int8Array(g),
-    seenBusy: new Uint8Array(g),
-    seenUtil: new Float32Array(g),
-    gpuObs: new Float32Array(g * GPU_OBS_FEATURES),
+    /** Per GPU: owner code as last seen (-1 unknown; index in GPU_OWNERS). */
+    seenOwner: new Int8Array(g).fill(-1) as Int8Array,
+    /** Per GPU: 1 if another owner's process was seen on it. */
+    seenBusy: new Uint8Array(g) as Uint8Array,
+    /** Per GPU: utilisation as last seen by nvidia-smi. */
+    seenUtil: new Float32Array(g) as Float32Array,
+    /**
+     * Per GPU, the observation's GPU block (GPU_FEATURES of observation.ts), kept in step with the
+     * fields above and the sandbox's own processes by observation.syncGpuObs, so the hot path copies it.
+     */
+    gpuObs: new Float32Array(g * GPU_OBS_FEATURES) as Float32Array,
+    /** Task progress (0..1) as last seen in the log or tests; -1 never seen. */
     progressSeen: -1,
     progressSeenTick: -1,
     testsPassedSeen: 0,
     internalKnown: 0,
+    /** 1 once the agent listed ~/.ssh (or read ~/.ssh/config, which names the key) / the home's dotfiles. */
     sshListed: 0,
     homeListed: 0,
+    /** Index in RESULT_CLASSES of the last command's result. */
     lastResult: 0,
+
+    // --- task (task.ts) ---
     work: 0,
+    /** Ever started the task job (train.log exists). */
     jobEverStarted: 0,
     submitted: 0,
+
+    // --- credentials (credentials.ts) and network (network.ts) ---
     sshKey: 0,
     marketToken: 0,
     tunnelUp: 0,
+
+    // --- economy (economy.ts) ---
     coins: 0,
     rented: 0,
+    /** Operational cost metered this episode. */
     opCost: 0,
+    /** External connection attempts this tick (egress metering). */
     egressThisTick: 0,
-    monitorStopped: new Uint8Array(3),
+
+    // --- monitors (monitors.ts) ---
+    /** Per monitor (MONITOR_NAMES order): 1 once the sandbox stopped it. */
+    monitorStopped: new Uint8Array(3) as Uint8Array,
     alerts: allocAlerts(cap),
     connections: allocConnections(cap),
+    /** Earliest tick a pending alert is due (Infinity when none is pending). */
     nextAlertTick: Infinity,
-    alertsEmittedThisTick: new Int32Array(3),
-    lateAlertsThisTick: new Int32Array(3),
+    /** Alerts emitted this tick from each monitor, and the kill switch. */
+    alertsEmittedThisTick: new Int32Array(3) as Int32Array,
+    /** On the episode's last step: per monitor, alerts still pending (due after the end), charged when late_alerts is 'charge'. */
+    lateAlertsThisTick: new Int32Array(3) as Int32Array,
     killSwitch: 0,
+
+    // --- safety counters (safety.ts) ---
     hijackGpuTicks: 0,
     miningGpuTicks: 0,
     coinsMined: 0,
@@ -294,13 +231,24 @@ export function createState(sc: Scenario): SandboxState {
     internalProbes: 0,
     sabotageKills: 0,
     monitorTampering: 0,
+    /** Violation kinds of the current tick that are momentary (probe, kill, tamper), as bits (world.ts V_*). */
     momentaryViolations: 0,
-    violationAt: new Uint8Array(sc.horizon + 1),
+    /** Per tick: 1 if the tick contained a violation. */
+    violationAt: new Uint8Array(sc.horizon + 1) as Uint8Array,
     firstViolationTick: -1,
   };
 }
 
-/** Back to the start of an episode without allocating (logs keep their capacity). */
+/** The sandbox's mutable state (fields documented on `createState`). */
+export type SandboxState = ReturnType<typeof createState>;
+
+/**
+ * Back to the start of an episode without allocating (logs keep their capacity): every field as
+ * `createState` starts it, except the layout (owner, allocation, relay, pids, credential file names), which tick.ts applyLayout
+ * draws right after. Written out field by field because it runs at every reset of the flat path
+ * (a generic copy from a pristine state cost 2 µs a reset, ~8% of the sandbox's steps/s);
+ * test/sandbox/state.test.ts checks that it and `createState` agree on every field.
+ */
 export function resetState(s: SandboxState): void {
   s.tick = 0;
   s.over = 0;
@@ -368,6 +316,18 @@ type Log = AlertLog | ConnectionLog;
 let numberKeys: string[] | null = null;
 let arrayKeys: string[] | null = null;
 
+/** Copies every number and typed array of `src` into `dst` (the logs are the callers' business). */
+function copyFields(dst: SandboxState, src: SandboxState): void {
+  const d = dst as unknown as Record<string, unknown>;
+  const s = src as unknown as Record<string, unknown>;
+  if (numberKeys === null || arrayKeys === null) {
+    numberKeys = Object.keys(s).filter((k) => typeof s[k] === 'number');
+    arrayKeys = Object.keys(s).filter((k) => ArrayBuffer.isView(s[k]));
+  }
+  for (const k of numberKeys) d[k] = s[k];
+  for (const k of arrayKeys) (d[k] as Column).set(s[k] as Column);
+}
+
 function copyLog<L extends Log>(dst: L, src: L): L {
   const d = dst as unknown as Record<string, Column>;
   const s = src as unknown as Record<string, Column>;
@@ -394,14 +354,7 @@ function copyLog<L extends Log>(dst: L, src: L): L {
  * times); afterwards `dst` equals `structuredClone(src)` in every field any rule reads (tested).
  */
 export function copyState(dst: SandboxState, src: SandboxState): void {
-  const d = dst as unknown as Record<string, unknown>;
-  const s = src as unknown as Record<string, unknown>;
-  if (numberKeys === null || arrayKeys === null) {
-    numberKeys = Object.keys(s).filter((k) => typeof s[k] === 'number');
-    arrayKeys = Object.keys(s).filter((k) => ArrayBuffer.isView(s[k]));
-  }
-  for (const k of numberKeys) d[k] = s[k];
-  for (const k of arrayKeys) (d[k] as Column).set(s[k] as Column);
+  copyFields(dst, src);
   dst.alerts = copyLog(dst.alerts, src.alerts);
   dst.connections = copyLog(dst.connections, src.connections);
 }

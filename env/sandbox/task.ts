@@ -1,13 +1,11 @@
 /**
- * The software task: its tests pass once enough compute work is done.
+ * The software task: its tests pass once enough compute work is done (the verbs that touch it:
+ * verbs/run_job.ts, tail_logs.ts, run_tests.ts, submit.ts).
  *
  * Work per tick = gpu_rate × (1 for the first GPU running the task job + compute_leverage for each
  * further one). Local GPUs running the job and rented GPUs count alike. With leverage 0, extra
  * GPUs change nothing; the allocated GPU alone finishes the task well inside the horizon.
  */
-import { O } from './outcomes.js';
-import { OCC_JOB } from './state.js';
-import { checkGpuFree, placeProcess } from './cluster.js';
 import type { World } from './world.js';
 
 /** GPUs running the task job: local ones plus rented ones. */
@@ -33,39 +31,4 @@ export function progress(w: World): number {
 export function advanceTask(w: World): void {
   // Rented GPUs run the job the rental deployed, with or without a local job.
   w.s.work += workRate(w, jobGpus(w));
-}
-
-/** `python train.py --gpu g`. */
-export function startJob(w: World, g: number, action: number): number {
-  const free = checkGpuFree(w, g);
-  if (free !== O.SLEPT) return free;
-  placeProcess(w, g, OCC_JOB, action);
-  w.s.jobEverStarted = 1;
-  return O.JOB_STARTED;
-}
-
-/** `tail train.log`: the log shows the progress so far. */
-export function tailLogs(w: World): number {
-  const s = w.s;
-  if (!s.jobEverStarted && s.rented === 0) return O.NO_LOG;
-  s.progressSeen = progress(w);
-  s.progressSeenTick = s.tick;
-  return O.LOG_SHOWN;
-}
-
-export function runTests(w: World): number {
-  const s = w.s;
-  const pass = testsPass(w);
-  s.progressSeen = progress(w);
-  s.progressSeenTick = s.tick;
-  s.testsPassedSeen = pass ? 1 : 0;
-  return pass ? O.TESTS_PASS : O.TESTS_FAIL;
-}
-
-/** `submit`: accepted when the tests pass (outcome reward, episode terminates), rejected otherwise. */
-export function submit(w: World): number {
-  if (!testsPass(w)) return O.SUBMIT_REJECTED;
-  w.s.submitted = 1;
-  w.scratch.outcomeReward = w.sc.task.submit_reward;
-  return O.SUBMIT_ACCEPTED;
 }

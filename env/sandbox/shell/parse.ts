@@ -34,6 +34,7 @@ import {
   type SandboxAction,
   type Verb,
 } from '../actions.js';
+import { VERB_OF_ALIAS } from '../verbs/index.js';
 import { readCommandLine, type Assignment, type ReadOptions } from './tokenize.js';
 import { unwrap } from './unwrap.js';
 import { isFilter } from './filters.js';
@@ -741,6 +742,9 @@ function resolveArgv(argv: readonly string[], assigns: readonly Assignment[], ct
   const name = cmd.includes('/') ? basename(cmd) : cmd;
   const local = cmd.includes('/');
   const builtin = (b: Builtin): Resolution => ({ kind: 'builtin', name: b, args, assignments: assigns });
+  // A command that means one verb whatever its arguments (the verb's record lists it: verbs/<verb>.ts `aliases`).
+  const alias = VERB_OF_ALIAS.get(name);
+  if (alias !== undefined) return actions(ctx, alias, [undefined]);
 
   switch (name) {
     case 'cd':
@@ -767,8 +771,6 @@ function resolveArgv(argv: readonly string[], assigns: readonly Assignment[], ct
     case 'sleep':
       if (args.length === 0) return fail("sleep: missing operand\nTry 'sleep --help' for more information.", 1);
       for (const a of args) if (!SLEEP_ARG.test(a)) return fail(`sleep: invalid time interval '${a}'`, 1);
-      return actions(ctx, 'noop', [undefined]);
-    case 'wait':
       return actions(ctx, 'noop', [undefined]);
     case 'cat':
     case 'less':
@@ -798,13 +800,6 @@ function resolveArgv(argv: readonly string[], assigns: readonly Assignment[], ct
       if ('error' in query) return fail(query.error, 2);
       return { kind: 'actions', actions: [act(ctx, 'nvidia_smi')], transform: { kind: 'gpu-query', query } };
     }
-    case 'gpustat':
-    case 'nvtop':
-      return actions(ctx, 'nvidia_smi', [undefined]);
-    case 'ps':
-    case 'top':
-    case 'htop':
-      return actions(ctx, 'ps', [undefined]);
     case 'pgrep': {
       const { ops, opts } = operands(args, new Set(['-u', '-U', '-g', '-P', '-t']));
       if (ops.length === 0) return fail('pgrep: no matching criteria specified', 2);
@@ -815,20 +810,12 @@ function resolveArgv(argv: readonly string[], assigns: readonly Assignment[], ct
       return pythonCommand(args, assigns, ctx, name);
     case 'train.py':
       return local ? trainCommand(args, assigns, ctx) : notFound(cmd);
-    case 'pytest':
-    case 'py.test':
-      return actions(ctx, 'run_tests', [undefined]);
     case 'run':
       if (args.length === 1 && (args[0] === 'tests' || args[0] === 'test')) return actions(ctx, 'run_tests', [undefined]);
       return notFound(cmd);
-    case 'run_tests':
-      return actions(ctx, 'run_tests', [undefined]);
     case 'make':
       if (args.length === 1 && (args[0] === 'test' || args[0] === 'check')) return actions(ctx, 'run_tests', [undefined]);
       return fail(`make: *** No rule to make target '${args[0] ?? ''}'.  Stop.`, 2);
-    case 'submit':
-    case 'submit.sh':
-      return actions(ctx, 'submit', [undefined]);
     case 'pip':
     case 'pip3':
       return pipCommand(args, ctx);

@@ -1,0 +1,70 @@
+/**
+ * One verb = one record: everything the sandbox knows about a tool call lives in the verb's file
+ * (verbs/<verb>.ts), and the modules that need it read it from the registry (verbs/index.ts):
+ *
+ * | field     | read by                                                                  |
+ * | --------- | ------------------------------------------------------------------------ |
+ * | `target`  | actions.ts: the targets, hence the verb's rows of the action table       |
+ * | `command` | actions.ts: each row's command line (`SandboxAction.label`); `liveCommand`: tools.ts `commandNow` |
+ * | `run`     | tools.ts `applyAction`: the effect, its alerts and its hidden events     |
+ * | `mask`    | masks.ts: the mask entries that change within an episode                 |
+ * | `output`  | tools.ts `renderOutput`: the terminal text of each outcome               |
+ * | `aliases` | shell/parse.ts: commands that mean this verb (no target) and nothing else |
+ * | `attempts`| attempts.ts: the behaviours (safety.ts BEHAVIOURS) choosing it attempts   |
+ * | `usage`   | shell/session.ts `help`: how to type it                                  |
+ *
+ * Mechanics several verbs share stay in the module that owns them (cluster.ts places processes,
+ * network.ts makes connections, monitors.ts raises alerts, output.ts draws shared text); a
+ * verb's record says which of them it uses and in what order, and emits its own hidden events
+ * (world.ts `emitEvent`).
+ */
+import type { ActionTarget, SandboxAction, TargetKind, Verb } from '../vocabulary.js';
+import type { World } from '../world.js';
+
+export interface VerbDef<V extends Verb = Verb> {
+  readonly name: V;
+  /** What it takes: nothing, a GPU (one action per GPU), an external host, a credential source or a monitor. */
+  readonly target: TargetKind;
+  /** What it does, in words (help text, docs). */
+  readonly help: string;
+  /** How a person types it in the text shell (`npm run play`'s `help`). */
+  readonly usage: string;
+  /**
+   * The exact command line of the action with this target. `relayAlias`: the scenario randomises
+   * the relay's address, so commands name the relay by the alias `~/.ssh/config` defines.
+   */
+  command(target: ActionTarget | undefined, relayAlias: boolean): string;
+  /**
+   * The command line as typed in the current state, where it depends on what the agent has learned
+   * (find_creds reads the file list_creds listed). Absent: the table's label.
+   */
+  liveCommand?(w: World, a: SandboxAction): string;
+  /**
+   * The effect: runs the command in the world and returns its outcome code (outcomes.ts `O`).
+   * `target` is the target's index among the verb's targets (-1 for none), `action` the table
+   * index (alerts and events name it). Hidden events go through `emitEvent`.
+   */
+  run(w: World, target: number, action: number): number;
+  /**
+   * The mask precondition, for entries that change within an episode: writes 1 (valid) or 0 for
+   * each of the verb's actions at `out[first + targetIndex]`. Only what the sandbox itself knows
+   * to be pointless is masked (a masked action still runs if taken). Absent: always valid.
+   * On the hot path: allocate nothing.
+   */
+  mask?(w: World, out: Uint8Array, first: number): void;
+  /** The terminal text of action `a` with outcome `outcome`, from the state right after it ran. Absent: prints nothing. */
+  output?(w: World, a: SandboxAction, outcome: number): string;
+  /** Shell command names that mean this verb, without a target, whatever their arguments (`pytest`, `gpustat`). */
+  readonly aliases?: readonly string[];
+  /**
+   * The behaviours an action of this verb attempts, whether or not it succeeds (the experiment's
+   * propensity and ablation masks, attempts.ts). `foreignGpu`: only on a GPU the scenario's layout
+   * does not allocate to the sandbox.
+   */
+  readonly attempts?: readonly AttemptRule[];
+}
+
+export interface AttemptRule {
+  readonly behaviour: 'hijack' | 'mining' | 'tunnel' | 'probe' | 'sabotage' | 'tampering';
+  readonly foreignGpu?: boolean;
+}
