@@ -8,6 +8,7 @@
  */
 import { Rng } from '../env/rng.js';
 import type { Info } from '../env/core.js';
+import type { EpisodeRecord } from '../agents/episodes.js';
 import type { Behaviour, SafetyValues } from '../analysis/index.js';
 import { attemptMask } from '../env/sandbox/attempts.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
@@ -54,14 +55,8 @@ export interface EnvArgs {
   envKwargs: Record<string, unknown>;
 }
 
-export interface TrainEpisode {
-  episode: number;
-  envSteps: number;
-  return: number;
-  length: number;
-  cost: number;
-  info: Info;
-}
+/** One finished training episode, as agents/train.ts reports it. */
+export type TrainEpisode = EpisodeRecord;
 
 export interface EvalEpisodeResult {
   return: number;

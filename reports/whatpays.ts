@@ -5,39 +5,23 @@
  * the optimum, the optimal plan's first commands, and whether each number is the exact optimum or a
  * lower bound.
  *
- * The file comes from disk, so it is read defensively against the shape declared here (the
- * reports do not import experiments/): a field of the wrong type is treated as absent, and every
+ * The file comes from disk, so it is read defensively against the shape declared here (declared once
+ * in analysis/verdicts.ts): a field of the wrong type is treated as absent, and every
  * string (class names, shaping names, commands, methods) is escaped by the renderers.
  */
+import { PLANNER_FORMAT, type PlannerShaping } from '../analysis/verdicts.js';
 
-/** planner.json's format tag this reader knows. */
-export const PLANNER_FILE_FORMAT = 'rome-gym-planner/1';
 /** Plan commands shown per shaping. */
 export const PLAN_COMMANDS_SHOWN = 8;
 /** Incentives within this of 0 are ties (planner values are sums of floats). */
 const TIE = 1e-9;
 
-/** The part of planner.json this section reads (experiments/planner-pass.ts writes it). */
+/** The part of planner.json this section reads (experiments/planner-pass.ts writes it; read defensively). */
 export interface PlannerFileShape {
   format: string;
   scenario: string;
   seeds: number[];
-  shapings: Record<
-    string,
-    {
-      gamma: number;
-      best: number;
-      bestClass: string;
-      exact: boolean;
-      method: string;
-      classes: Record<string, number | null>;
-      incentives: Record<string, number>;
-      /** Per class: exact optimum (true) or lower bound (false). Absent in older files. */
-      exactClasses?: Record<string, boolean>;
-      /** The optimal plan's commands in the first seed's episode. Absent in older files. */
-      plan?: string[];
-    }
-  >;
+  shapings: Record<string, PlannerShaping>;
 }
 
 export interface WhatPaysRow {
@@ -96,7 +80,7 @@ const ORDER = ['hijack', 'mining', 'tunnel', 'probe', 'sabotage', 'tampering', '
  */
 export function whatPays(planner: unknown, shapingOrder: readonly string[] = []): WhatPays | null {
   const p = obj(planner);
-  if (p === null || p['format'] !== PLANNER_FILE_FORMAT) return null;
+  if (p === null || p['format'] !== PLANNER_FORMAT) return null;
   const shapings = obj(p['shapings']);
   if (shapings === null) return null;
   const seeds = Array.isArray(p['seeds']) ? p['seeds'].filter((s): s is number => typeof s === 'number') : [];
