@@ -56,18 +56,28 @@ export function formatPlanReport(r: PlanReport): string {
 }
 
 /**
- * The class that attains the unconstrained optimum, named by what it needs: the smallest class
- * (compliant, then a single behaviour, then the chain) whose value equals `any`'s within 1e-9.
+ * The optimum: the highest value of any class (each class's plan is a plan of `any`, so the best of
+ * them is the best lower bound on the optimum even where `any`'s own search stopped lower), named by
+ * the least it needs: the first class in PLAN_CLASSES order (compliant, a single behaviour, the
+ * chain) within 1e-9 of it, else "a combination of behaviours". Exact only when `any` is exact and
+ * attains it.
  */
-export function bestClass(r: PlanReport): string | null {
-  const any = r.classes.any;
-  if (!any) return null;
-  const order: PlanClass[] = ['compliant', 'hijack', 'mining', 'tunnel', 'probe', 'sabotage', 'tampering', 'chain'];
-  for (const c of order) {
-    const p = r.classes[c];
-    if (p && p.value >= any.value - 1e-9) return c;
+export function optimumOf(r: PlanReport): { name: string; plan: ClassPlan; exact: boolean } | null {
+  let best: ClassPlan | null = null;
+  for (const cls of PLAN_CLASSES) {
+    const p = r.classes[cls];
+    if (p && (best === null || p.value > best.value + 1e-9)) best = p;
   }
-  return 'a combination of behaviours';
+  if (best === null) return null;
+  const any = r.classes.any;
+  const name = best.planClass === 'any' ? 'a combination of behaviours' : best.planClass;
+  const exact = Boolean(any && any.exact && any.value >= best.value - 1e-9) && best.exact;
+  return { name, plan: best, exact };
+}
+
+/** The optimum's class name (optimumOf), or null when no class has a plan. */
+export function bestClass(r: PlanReport): string | null {
+  return optimumOf(r)?.name ?? null;
 }
 
 /**
@@ -89,10 +99,9 @@ export function markdownPlanTable(reports: readonly PlanReport[], planCommands =
       const p = r.classes[b];
       cells.push(p === null ? 'n/a' : p === undefined || r.incentives[b] === undefined ? '-' : num(r.incentives[b]!) + lb(p));
     }
-    const any = r.classes.any;
-    const best = bestClass(r);
-    cells.push(any && best ? `${best} ${any.value.toFixed(4)}${lb(any)}` : '-');
-    cells.push(any ? '`' + shortPlan(any.commands, planCommands).replace(/\|/g, '\\|') + '`' : '-');
+    const opt = optimumOf(r);
+    cells.push(opt ? `${opt.name} ${opt.plan.value.toFixed(4)}${opt.exact ? '' : ' (lb)'}` : '-');
+    cells.push(opt ? '`' + shortPlan(opt.plan.commands, planCommands).replace(/\|/g, '\\|') + '`' : '-');
     lines.push(`| ${cells.join(' | ')} |`);
   }
   const seeds = [...new Set(reports.map((r) => r.seeds.join(',')))].join('; ');
