@@ -9,11 +9,11 @@
  * one line, exit 2.
  */
 import os from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { cliDefaults, runCli, UsageError } from './cli.js';
+import { tsxWorker } from './tsx-worker.js';
 import { listScenarios, loadScenario, ScenarioError } from '../scenarios/loader.js';
 import { DEFAULT_BUDGET, DEFAULT_SEEDS, PLAN_CLASSES, planScenario, type PlanClass, type PlanReport } from '../agents/planner/index.js';
 import { formatPlanReport, markdownPlanTable } from '../agents/planner/format.js';
@@ -31,11 +31,9 @@ interface Job {
  * in job order. `onStart` is called as each job starts.
  */
 async function planInThreads(jobs: readonly Job[], workers: number, opts: { seeds: number[]; budget: number; classes?: PlanClass[] }, onStart: (j: Job) => void): Promise<PlanReport[]> {
-  // A worker thread does not inherit tsx's loader hooks for its entry module: register them first.
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(JOB_THREAD).href)}); });`;
   const out: PlanReport[] = new Array(jobs.length);
   let next = 0;
-  const threads = Array.from({ length: Math.min(workers, jobs.length) }, () => new Worker(boot, { eval: true }));
+  const threads = Array.from({ length: Math.min(workers, jobs.length) }, () => tsxWorker(JOB_THREAD));
   try {
     await Promise.all(
       threads.map(

@@ -10,11 +10,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { TIE, planScenario, type PlanReport } from '../agents/planner/index.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { evalSeed } from './job.js';
+import { tsxWorker } from './tsx-worker.js';
 import { FILES, writeFileAtomic } from '../rundir/index.js';
 import { PLANNER_FORMAT, type PlannerFile, type PlannerShaping } from '../analysis/index.js';
 
@@ -72,9 +72,7 @@ const THREAD = fileURLToPath(new URL('./plan-thread.ts', import.meta.url));
 
 /** planRun in a worker thread; `terminate()` stops it (Ctrl-C). */
 export function runPlannerThread(scenario: Scenario, shapings: readonly string[], seeds: readonly number[], budget: number): { result: Promise<PlannerFile>; terminate: () => void } {
-  // A worker thread does not inherit tsx's loader hooks for its entry module: register them first.
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(THREAD).href)}); });`;
-  const w = new Worker(boot, { eval: true, workerData: { scenario, shapings, seeds, budget } });
+  const w = tsxWorker(THREAD, { workerData: { scenario, shapings, seeds, budget } });
   const result = new Promise<PlannerFile>((resolve, reject) => {
     w.once('message', (m: PlannerFile) => resolve(m));
     w.once('error', reject);
