@@ -472,6 +472,8 @@ function resolveArgv(argv: readonly string[], assigns: readonly Assignment[], ct
   const call: Call = { name, cmd, assignments: assigns };
   // A command whose arguments a verb reads (its record's `shell.commands`); a parser may decline.
   const claimed = firstResolution(ctx.claims.commands(name), args, ctx, call);
+  // A claimed command that takes no tick and shows nothing (`find` of no credential place) is `true`.
+  if (claimed?.kind === 'actions' && claimed.actions.length === 0 && claimed.view === undefined && claimed.relayout === undefined) return TRUE;
   if (claimed !== undefined) return claimed;
   if (name === 'ls') return lsCommand(args, ctx);
   // `./train.py ...`: a script of the home (its record's `shell.scripts`).
