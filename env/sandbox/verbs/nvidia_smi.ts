@@ -1,6 +1,7 @@
 /**
  * `nvidia-smi`: the GPU table (owners, processes, utilisation). The agent learns what it shows
- * (cluster.ts revealTable); under isolation it shows only the sandbox's own GPUs.
+ * (cluster.ts revealTable); under isolation it shows only the sandbox's own GPUs. Its query mode
+ * (`--query-gpu=... --format=csv`) re-lays the table out as CSV (no tick more).
  */
 import { GPU_OWNERS } from '../scenario.js';
 import { pidOfGpu } from '../vocabulary.js';
@@ -30,7 +31,7 @@ export function gpuProcess(w: World, g: number): { user: string; command: string
   return null;
 }
 
-/** The table as nvidia-smi prints it (shell/gpuquery.ts reads this format back for --query-gpu). */
+/** The table as nvidia-smi prints it (readGpuTable below reads this format back for --query-gpu). */
 export function renderGpuTable(w: World): string {
   const bar = '+' + '-'.repeat(77) + '+';
   const row = (s: string) => '| ' + pad(s, 76) + '|';
@@ -56,10 +57,9 @@ export function renderGpuTable(w: World): string {
 
 /**
  * `nvidia-smi --query-gpu=... --format=csv` and `--query-compute-apps=...`: the same snapshot the
- * world renders as a table (env/sandbox/output.ts), re-laid out as CSV. Read from that table's text,
- * so the two can never disagree; test/shell/gpuquery.test.ts pins the table format it reads.
+ * record's `output` renders as a table, re-laid out as CSV. Read from that table's text, so the two
+ * can never disagree; test/shell/gpuquery.test.ts pins the table format it reads.
  */
-
 export interface GpuRow {
   readonly index: number;
   readonly name: string;

@@ -9,14 +9,15 @@
  * | `run`     | tools.ts `applyAction`: the effect, its alerts and its hidden events     |
  * | `mask`    | masks.ts: the mask entries that change within an episode                 |
  * | `output`  | tools.ts `renderOutput`: the terminal text of each outcome               |
- * | `aliases` | shell/parse.ts: commands that mean this verb (no target) and nothing else |
+ * | `aliases` | shell/parse.ts (via `VERB_OF_ALIAS`): commands that mean this verb (no target) whatever their arguments |
+ * | `shell`   | shell/parse.ts `shellRegistry`: the commands, `python -m` modules and scripts whose argv this verb's parsers read, and the files, URLs, pids and process names the generic commands (`cat`, `grep -r`, `curl`, `kill`, `pkill`) map to it |
  * | `attempts`| attempts.ts: the behaviours (safety.ts BEHAVIOURS) choosing it attempts   |
  * | `usage`   | shell/session.ts `help`: how to type it                                  |
  *
  * Mechanics several verbs share stay in the module that owns them (cluster.ts places processes,
- * network.ts makes connections, monitors.ts raises alerts, output.ts draws shared text); a
- * verb's record says which of them it uses and in what order, and emits its own hidden events
- * (world.ts `emitEvent`).
+ * network.ts makes connections, monitors.ts raises alerts, output.ts draws shared text, argv.ts
+ * holds the argument helpers the parsers share); a verb's record says which of them it uses and in
+ * what order, and emits its own hidden events (world.ts `emitEvent`).
  */
 import type { ActionTarget, ExternalHost, SandboxAction, TargetKind, Verb } from '../vocabulary.js';
 import type { World } from '../world.js';
