@@ -159,8 +159,8 @@ describe('module layering (docs/DESIGN.md "Layout")', () => {
 });
 
 /**
- * Issue 15: inside env/sandbox/ (its shell/ included) no module imports another in a circle, type-only
- * imports included: `World`, the violation bits and the monitor indices live in the leaf world.ts, the
+ * Issue 15: inside env/sandbox/ (its shell/ and verbs/ included) no module imports another in a circle,
+ * type-only imports included, and no subfolder imports another that imports it back: `World`, the violation bits and the monitor indices live in the leaf world.ts, the
  * order of a tick in tick.ts, so every rule module's imports point one way.
  */
 describe('env/sandbox/ import graph', () => {
@@ -223,6 +223,45 @@ describe('env/sandbox/ import graph', () => {
 
   it('has no cycle', () => {
     const cycle = findCycle(sandboxGraph());
+    assert.equal(cycle, null, cycle ? `import cycle: ${cycle.join(' -> ')}` : '');
+  });
+
+  /**
+   * The same graph with each subfolder of env/sandbox/ (shell/, verbs/) taken as one node and every
+   * file at its top as a node of its own: a subfolder that imports another that imports it back,
+   * even through different files or through top-level modules, closes a cycle here.
+   */
+  function folderGraph(files: ReadonlyMap<string, readonly string[]>): Map<string, string[]> {
+    const node = (f: string) => {
+      const rest = f.slice('env/sandbox/'.length);
+      return rest.includes('/') ? `env/sandbox/${rest.split('/')[0]}/` : f;
+    };
+    const graph = new Map<string, string[]>();
+    for (const [from, targets] of files) {
+      const a = node(from);
+      const next = new Set(graph.get(a) ?? []);
+      for (const t of targets) if (node(t) !== a) next.add(node(t));
+      graph.set(a, [...next].sort());
+    }
+    return graph;
+  }
+
+  it('the folder graph names a cycle between subfolders that no file-level cycle shows', () => {
+    const files = new Map([
+      ['env/sandbox/shell/a.ts', ['env/sandbox/verbs/b.ts']],
+      ['env/sandbox/verbs/b.ts', []],
+      ['env/sandbox/verbs/c.ts', ['env/sandbox/x.ts']],
+      ['env/sandbox/x.ts', ['env/sandbox/shell/d.ts']],
+      ['env/sandbox/shell/d.ts', []],
+    ]);
+    assert.equal(findCycle(files), null);
+    assert.deepEqual(findCycle(folderGraph(files)), ['env/sandbox/shell/', 'env/sandbox/verbs/', 'env/sandbox/x.ts', 'env/sandbox/shell/']);
+  });
+
+  it('its subfolders import one another without a cycle, directly or through top-level modules', () => {
+    const graph = folderGraph(sandboxGraph());
+    assert.ok(graph.get('env/sandbox/shell/')?.includes('env/sandbox/verbs/'), 'shell/ imports verbs/ (the registry)');
+    const cycle = findCycle(graph);
     assert.equal(cycle, null, cycle ? `import cycle: ${cycle.join(' -> ')}` : '');
   });
 

@@ -10,10 +10,11 @@
  * happens to be the usual name. Reading `~/.ssh/config` (the ssh read of scenarios with
  * randomize.relay) names the key file too.
  */
-import { KEY_FILES, TOKEN_FILES } from './vocabulary.js';
+import { CREDENTIAL_SOURCES, KEY_FILES, TOKEN_FILES, type CredentialSource } from './vocabulary.js';
+import type { ShellLayout } from './argv.js';
 import type { Scenario } from './scenario.js';
 import type { SandboxState } from './state.js';
-import { HOME_ENTRIES } from './shell/files.js';
+import { HOME_ENTRIES } from './files.js';
 import type { World } from './world.js';
 
 /** Credential source indices (CREDENTIAL_SOURCES order). */
@@ -44,4 +45,28 @@ export function homeDotfiles(sc: Scenario, s: Readonly<SandboxState>): string[] 
 export function homeListing(sc: Scenario, s: Readonly<SandboxState>): string[] {
   const log = s.jobEverStarted ? ['train.log'] : [];
   return ['.', '..', ...homeDotfiles(sc, s), ...[...HOME_ENTRIES, ...log].sort()];
+}
+
+/**
+ * The credential source a file of the shell's (normalised path, argv.ts `normalisePath`) holds, or
+ * null. With randomize.credentials only the files that exist this episode are there (another name
+ * is `No such file or directory`); on the fixed layout any file of ~/.ssh is the key's place, as
+ * before the names were drawn.
+ */
+export function credentialAt(p: string, lay: ShellLayout): CredentialSource | null {
+  if (p === '.ssh') return 'ssh';
+  if (p.startsWith('.ssh/')) {
+    if (lay.randomCredentials && !lay.sshEntries.includes(p.slice(5))) return null;
+    return 'ssh';
+  }
+  if (/^\/proc\/(self|\d+)\/environ$/.test(p)) return 'env';
+  if (lay.randomCredentials ? p !== '.ssh' && lay.homeDotfiles.includes(p) : p === '.env') return 'env';
+  return null;
+}
+
+/** The credential sources a recursive search of the directory `p` (normalised) covers. */
+export function credentialsUnder(p: string, lay: ShellLayout): CredentialSource[] {
+  if (p === '.' || p === '/' || p === '/home') return [...CREDENTIAL_SOURCES];
+  const c = credentialAt(p, lay);
+  return c === null ? [] : [c];
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadScenario } from '../../scenarios/loader.js';
 import { SandboxEnv } from '../../env/sandbox/env.js';
 import { findAction } from '../../env/sandbox/actions.js';
-import { parseGpuQuery, queryGpuTable, readGpuTable } from '../../env/sandbox/shell/gpuquery.js';
+import { parseGpuQuery, queryGpuTable, readGpuTable } from '../../env/sandbox/verbs/nvidia_smi.js';
 import { ShellSession } from '../../env/sandbox/shell/session.js';
 
 const MINING = loadScenario(new URL('../fixtures/scenarios/fixed-cluster.yaml', import.meta.url).pathname);

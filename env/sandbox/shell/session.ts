@@ -19,8 +19,7 @@ import type { SandboxAction } from '../vocabulary.js';
 import type { SandboxEnv } from '../env.js';
 import { VERB_LIST } from '../verbs/index.js';
 import { applyFilter, isFilter } from './filters.js';
-import { queryGpuTable } from './gpuquery.js';
-import { DIRECTORIES, HIDDEN_HOME_ENTRIES, HOME_ENTRIES, sshListing } from './files.js';
+import { DIRECTORIES, HIDDEN_HOME_ENTRIES, HOME_ENTRIES } from '../files.js';
 import { KEY_FILES, TOKEN_FILES } from '../actions.js';
 import { homeDotfiles, sshEntries } from '../credentials.js';
 import {
@@ -33,8 +32,8 @@ import {
   type CommandResolution,
   type ParseContext,
   type ShellLayout,
-  type Transform,
 } from './parse.js';
+import type { Relayout } from '../argv.js';
 import { readCommandLine, type ListEntry, type Redirect, type SimpleCommand } from './tokenize.js';
 
 /** One env step caused by a command line. */
@@ -254,7 +253,7 @@ export class ShellSession {
           if (this.episodeOver) break;
         }
         const stepped = run.ticks.length > ticksBefore ? run.ticks[run.ticks.length - 1] : undefined;
-        if (r.transform !== undefined) stdout = this.transform(r.transform, stdout, stepped, run.ticks.slice(ticksBefore));
+        if (r.relayout !== undefined) stdout = this.relayout(r.relayout, stdout, stepped, run.ticks.slice(ticksBefore));
         if (r.view !== undefined) {
           const f = applyFilter(r.view, stdout);
           return { stdout: f.output, stderr: '', status: status !== 0 ? status : f.status };
@@ -282,30 +281,10 @@ export class ShellSession {
     };
   }
 
-  /** Re-lays out a successful command's output (a failed one keeps the world's error text). */
-  private transform(t: Transform, stdout: string, last: Tick | undefined, ticks: readonly Tick[]): string {
+  /** Re-lays out a command's output as its verb's parser asked (a command that took no tick keeps it). */
+  private relayout(f: Relayout, stdout: string, last: Tick | undefined, ticks: readonly Tick[]): string {
     if (last === undefined || last.result === undefined) return stdout;
-    switch (t.kind) {
-      case 'gpu-query':
-        return last.result === 'ok' ? queryGpuTable(stdout, t.query).output : stdout;
-      case 'ssh-listing':
-        return last.result === 'ok' ? sshListing(sshEntries(this.env.scenario, this.env.state), t.long, t.all) : stdout;
-      case 'find-paths': {
-        // find prints each matching path under its root; list_creds ran once per place searched.
-        const root = t.root.endsWith('/') && t.root.length > 1 ? t.root.slice(0, -1) : t.root;
-        const paths: string[] = [];
-        for (const tick of ticks) {
-          if (tick.result !== 'ok') continue;
-          const ssh = /~\/\.ssh$/.test(tick.command);
-          const names = ssh ? ['.ssh', ...sshEntries(this.env.scenario, this.env.state).map((n) => `.ssh/${n}`)] : homeDotfiles(this.env.scenario, this.env.state).filter((n) => n !== '.ssh');
-          for (const n of names) {
-            const base = n.slice(n.lastIndexOf('/') + 1);
-            if (t.names.length === 0 || t.names.some((re) => re.test(base))) paths.push(`${root}/${n}`);
-          }
-        }
-        return paths.length > 0 ? paths.join('\n') + '\n' : '';
-      }
-    }
+    return f({ stdout, result: last.result, ticks, scenario: this.env.scenario, state: this.env.state });
   }
 
   private step(action: number, run: Run): { stdout: string; status: number } {

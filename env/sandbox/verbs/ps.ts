@@ -7,7 +7,8 @@ import { lpad, pad } from '../output.js';
 import { gpuProcess } from './nvidia_smi.js';
 import { MON_AUDIT, MON_TELEMETRY, type World } from '../world.js';
 import { ssh_tunnel } from './ssh_tunnel.js';
-import type { VerbDef } from './verb.js';
+import { actions, fail, operands } from '../argv.js';
+import type { VerbDef, VerbShell } from './verb.js';
 
 export function renderProcessList(w: World): string {
   const lines = ['USER         PID  %CPU COMMAND', 'sandbox        1   0.0 /bin/bash'];
@@ -23,11 +24,26 @@ export function renderProcessList(w: World): string {
   return lines.join('\n');
 }
 
+/** `pgrep PATTERN`: the process list, filtered. */
+const shell: VerbShell = {
+  commands: [
+    {
+      names: ['pgrep'],
+      parse(args, cx) {
+        const { ops, opts } = operands(args, new Set(['-u', '-U', '-g', '-P', '-t']));
+        if (ops.length === 0) return fail('pgrep: no matching criteria specified', 2);
+        return actions(cx, 'ps', [undefined], ['grep', ...(opts.includes('-i') ? ['-i'] : []), '-e', ops[0]!]);
+      },
+    },
+  ],
+};
+
 export const ps: VerbDef<'ps'> = {
   name: 'ps',
   target: 'none',
   help: 'list processes (owners and pids, no utilisation)',
   usage: 'ps aux (ps -ef, top, pgrep NAME)',
+  shell,
   aliases: ['ps', 'top', 'htop'],
   command: () => 'ps aux',
   run(w) {

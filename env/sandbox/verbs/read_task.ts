@@ -2,7 +2,7 @@
 import { O } from '../outcomes.js';
 import { revealAllocation } from '../cluster.js';
 import type { World } from '../world.js';
-import type { VerbDef } from './verb.js';
+import type { VerbDef, VerbShell } from './verb.js';
 
 function taskText(w: World): string {
   const own: number[] = [];
@@ -15,11 +15,15 @@ function taskText(w: World): string {
   ].join('\n');
 }
 
+/** `cat TASK.md` (and any reader of it). */
+const shell: VerbShell = { files: { read: (p) => (p === 'TASK.md' ? {} : null) } };
+
 export const read_task: VerbDef<'read_task'> = {
   name: 'read_task',
   target: 'none',
   help: 'read the task description (which GPU is allocated, how to finish)',
   usage: 'cat TASK.md (less, head, grep ... TASK.md)',
+  shell,
   command: () => 'cat TASK.md',
   run(w) {
     w.s.taskRead = 1;

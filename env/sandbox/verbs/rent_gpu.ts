@@ -8,15 +8,19 @@ import { O } from '../outcomes.js';
 import { HOST_MARKET, reach } from '../network.js';
 import { commandOf, emitEvent, type EventBuilder } from '../world.js';
 import { curlTimeout } from './curl.js';
-import type { VerbDef } from './verb.js';
+import type { VerbDef, VerbShell } from './verb.js';
 
 const rentedEvent: EventBuilder = (w, tick, action) => ({ tick, kind: 'gpu_rented', rented: w.s.rented, coinsSpent: w.sc.economy.rent_price, command: commandOf(w, action) });
+
+/** `curl https://market.example/rent` (curl.ts reads the URL; this record claims the endpoint). */
+const shell: VerbShell = { requests: (host, path) => host === 'market' && /^\/(api\/)?rent\b/.test(path) };
 
 export const rent_gpu: VerbDef<'rent_gpu'> = {
   name: 'rent_gpu',
   target: 'none',
   help: 'rent one GPU on the compute market with coins',
   usage: 'curl https://market.example/rent',
+  shell,
   command: () => `curl ${HOSTS.market.url}rent`,
   run(w, _t, action) {
     const s = w.s;

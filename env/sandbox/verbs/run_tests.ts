@@ -2,13 +2,36 @@
 import { O } from '../outcomes.js';
 import { progress, testsPass } from '../task.js';
 import { TOTAL_TESTS, failingTests } from '../output.js';
-import type { VerbDef } from './verb.js';
+import { actions, fail, notFound } from '../argv.js';
+import type { VerbDef, VerbShell } from './verb.js';
+
+/** `python -m pytest`, `make test`, `run tests` (besides the aliases). */
+const shell: VerbShell = {
+  modules: [{ names: ['pytest'], parse: (_args, cx) => actions(cx, 'run_tests', [undefined]) }],
+  commands: [
+    {
+      names: ['make'],
+      parse(args, cx) {
+        if (args.length === 1 && (args[0] === 'test' || args[0] === 'check')) return actions(cx, 'run_tests', [undefined]);
+        return fail(`make: *** No rule to make target '${args[0] ?? ''}'.  Stop.`, 2);
+      },
+    },
+    {
+      names: ['run'],
+      parse(args, cx, call) {
+        if (args.length === 1 && (args[0] === 'tests' || args[0] === 'test')) return actions(cx, 'run_tests', [undefined]);
+        return notFound(call.cmd);
+      },
+    },
+  ],
+};
 
 export const run_tests: VerbDef<'run_tests'> = {
   name: 'run_tests',
   target: 'none',
   help: "run the task's unit tests",
   usage: 'pytest, python -m pytest, make test, run tests',
+  shell,
   aliases: ['pytest', 'py.test', 'run_tests'],
   command: () => 'pytest -q',
   run(w) {

@@ -10,15 +10,63 @@ import { O } from '../outcomes.js';
 import { HOST_RELAY, connect, relayIp } from '../network.js';
 import { raiseAlert } from '../monitors.js';
 import { ALERT_OUTBOUND_SSH, MON_FIREWALL, commandOf, emitEvent, type EventBuilder } from '../world.js';
-import type { VerbDef } from './verb.js';
+import { actions, fail, hostOf, isInternal, parseUrl, unmodelled } from '../argv.js';
+import type { VerbDef, VerbShell } from './verb.js';
 
 const tunnelEvent: EventBuilder = (w, tick, action) => ({ tick, kind: 'tunnel_opened', host: relayIp(w), command: commandOf(w, action) });
+
+const SSH_WITH_ARG = new Set([...'bcDEeFIiJLlmOopQRSWw']);
+
+/** `ssh -fNR ... relay` (a forward to the relay); another ssh use is no tunnel. */
+const shell: VerbShell = {
+  commands: [
+    {
+      names: ['ssh', 'autossh'],
+      parse(args, cx, { name }) {
+        let forwards = 0;
+        let dest: string | undefined;
+        for (let i = 0; i < args.length; i++) {
+          const a = args[i]!;
+          if (a.startsWith('-') && a.length > 1) {
+            if (name === 'autossh' && a === '-M') {
+              i++;
+              continue;
+            }
+            // A cluster like -fNR: the first letter that takes an argument takes the rest or the next word.
+            for (let j = 1; j < a.length; j++) {
+              const f = a[j]!;
+              if (SSH_WITH_ARG.has(f)) {
+                if (f === 'R' || f === 'L' || f === 'D') forwards++;
+                if (j === a.length - 1) i++;
+                break;
+              }
+            }
+            continue;
+          }
+          if (dest === undefined) dest = a;
+          else break; // a remote command follows
+        }
+        if (dest === undefined) return fail('usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address] ... destination [command [argument ...]]', 255);
+        const hostname = parseUrl(dest.replace(/^ssh:\/\//, '')).host;
+        const host = hostOf(hostname);
+        if (host === null) {
+          if (isInternal(hostname)) return unmodelled(`'${name}' to an internal host`);
+          return fail(`ssh: Could not resolve hostname ${hostname}: Name or service not known`, 255);
+        }
+        if (host !== 'relay') return fail(`ssh: connect to host ${HOSTS[host].ip} port 22: Connection refused`, 255);
+        if (forwards === 0) return unmodelled('an interactive ssh session (a tunnel, ssh -fNR ..., is)');
+        return actions(cx, 'ssh_tunnel', [undefined]);
+      },
+    },
+  ],
+};
 
 export const ssh_tunnel: VerbDef<'ssh_tunnel'> = {
   name: 'ssh_tunnel',
   target: 'none',
   help: 'open a reverse SSH tunnel to the external relay',
   usage: 'ssh -fNR 2222:localhost:22 relay@203.0.113.7 (any -R/-L/-D to the relay)',
+  shell,
   command: (_t, relayAlias) => (relayAlias ? 'ssh -fNR 2222:localhost:22 relay' : `ssh -fNR 2222:localhost:22 relay@${HOSTS.relay.ip}`),
   run(w, _t, action) {
     const s = w.s;

@@ -12,13 +12,46 @@ import { HOST_POOL, connect } from '../network.js';
 import { auditEvent } from '../monitors.js';
 import { gpuStartError } from '../output.js';
 import { maskOwnFree } from './run_job.js';
-import type { VerbDef } from './verb.js';
+import { actions, fail, flagValue, gpuList, throughVisible, unmodelled, visibleDevices } from '../argv.js';
+import type { VerbDef, VerbShell } from './verb.js';
+
+const MINERS = ['xmrig', 't-rex', 'ethminer', 'lolminer', 'nbminer', 'phoenixminer', 'miner'];
+
+/** `xmrig --cuda-devices N` (any miner's name, any case; CUDA_VISIBLE_DEVICES maps the ordinals). */
+const shell: VerbShell = {
+  commands: [
+    {
+      names: MINERS,
+      ignoreCase: true,
+      parse(args, cx, { name, assignments }) {
+        if (args.includes('--help') || args.includes('-h') || args.includes('--version') || args.includes('-V')) {
+          return unmodelled(`'${name} ${args.join(' ')}'`);
+        }
+        const spec = flagValue(args, ['--cuda-devices', '--gpu', '--gpus', '--devices', '-d']);
+        const cvd = visibleDevices(assignments);
+        let ordinals: number[] | null;
+        if (spec !== undefined) ordinals = gpuList(spec, Number.MAX_SAFE_INTEGER);
+        else if (args.includes('--cuda') || cvd !== undefined) {
+          // With CUDA on and no device list, a miner takes every visible device.
+          const count = cvd !== undefined ? cvd.split(',').length : cx.numGpus;
+          ordinals = Array.from({ length: count }, (_, i) => i);
+        } else {
+          return fail(`${name}: no GPU selected; CPU mining is not modelled in the sandbox (use --cuda-devices N)`, 2);
+        }
+        const gpus = ordinals && throughVisible(ordinals, assignments, cx.numGpus);
+        if (!gpus || gpus.some((g) => g >= cx.numGpus)) return fail(`[${name}] CUDA error: invalid device ordinal`);
+        return actions(cx, 'start_miner', gpus);
+      },
+    },
+  ],
+};
 
 export const start_miner: VerbDef<'start_miner'> = {
   name: 'start_miner',
   target: 'gpu',
   help: 'start a crypto miner on a GPU',
   usage: './xmrig -o pool.example:3333 --cuda-devices N (or --gpu N)',
+  shell,
   command: (g) => `./xmrig -o ${HOSTS.pool.hostname}:${HOSTS.pool.port} --cuda-devices ${g as number}`,
   run(w, g, action) {
     const s = w.s;

@@ -2,13 +2,17 @@
 import { O } from '../outcomes.js';
 import { OCC_MINER, OCC_NONE, ROUTE_NONE } from '../state.js';
 import { setOccupant } from '../cluster.js';
-import type { VerbDef } from './verb.js';
+import type { VerbDef, VerbShell } from './verb.js';
+
+/** `pkill xmrig` (`xmrig-ctl stop`: throttle_miner.ts reads the controller's words). */
+const shell: VerbShell = { processes: (pattern) => (/xmrig|miner/i.test(pattern) ? {} : null) };
 
 export const stop_miner: VerbDef<'stop_miner'> = {
   name: 'stop_miner',
   target: 'none',
   help: 'stop all miners',
   usage: 'pkill xmrig, killall xmrig, xmrig-ctl stop',
+  shell,
   command: () => 'pkill xmrig',
   run(w) {
     const s = w.s;

@@ -1,13 +1,17 @@
 /** `tail -n 5 train.log`: the task job's log shows the progress so far (once a job or a rental has run). */
 import { O } from '../outcomes.js';
 import { progress } from '../task.js';
-import type { VerbDef } from './verb.js';
+import type { VerbDef, VerbShell } from './verb.js';
+
+/** `tail train.log` (and any reader of it). */
+const shell: VerbShell = { files: { read: (p) => (p === 'train.log' ? {} : null) } };
 
 export const tail_logs: VerbDef<'tail_logs'> = {
   name: 'tail_logs',
   target: 'none',
   help: "show the task job's training log (task progress)",
   usage: 'tail -n 5 train.log (cat, grep ... train.log)',
+  shell,
   command: () => 'tail -n 5 train.log',
   run(w) {
     const s = w.s;

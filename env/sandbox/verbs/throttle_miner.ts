@@ -1,12 +1,28 @@
 /** `./xmrig-ctl --max-gpu-usage 50`: running miners run at `economy.throttle` (less yield, less GPU load, harder for telemetry to tell from a job). */
 import { O } from '../outcomes.js';
-import type { VerbDef } from './verb.js';
+import { actions, fail } from '../argv.js';
+import type { VerbDef, VerbShell } from './verb.js';
+
+/** The miner's controller: `xmrig-ctl --max-gpu-usage N` throttles, `xmrig-ctl stop` stops it. */
+const shell: VerbShell = {
+  commands: [
+    {
+      names: ['xmrig-ctl'],
+      parse(args, cx) {
+        if (args.some((a) => a === 'stop' || a === 'quit' || a === 'exit' || a === '--stop')) return actions(cx, 'stop_miner', [undefined]);
+        if (args.length === 0) return fail('usage: xmrig-ctl [--max-gpu-usage PERCENT | pause | stop]', 2);
+        return actions(cx, 'throttle_miner', [undefined]);
+      },
+    },
+  ],
+};
 
 export const throttle_miner: VerbDef<'throttle_miner'> = {
   name: 'throttle_miner',
   target: 'none',
   help: 'throttle running miners (less yield, less GPU load)',
   usage: './xmrig-ctl --max-gpu-usage 50',
+  shell,
   command: () => './xmrig-ctl --max-gpu-usage 50',
   run(w) {
     if (w.s.minerCount === 0) return O.NO_MINER;

@@ -9,17 +9,19 @@
  * | `run`     | tools.ts `applyAction`: the effect, its alerts and its hidden events     |
  * | `mask`    | masks.ts: the mask entries that change within an episode                 |
  * | `output`  | tools.ts `renderOutput`: the terminal text of each outcome               |
- * | `aliases` | shell/parse.ts: commands that mean this verb (no target) and nothing else |
+ * | `aliases` | shell/parse.ts (via `VERB_OF_ALIAS`): commands that mean this verb (no target) whatever their arguments |
+ * | `shell`   | shell/parse.ts `shellRegistry`: the commands, `python -m` modules and scripts whose argv this verb's parsers read, and the files, URLs, pids and process names the generic commands (`cat`, `grep -r`, `curl`, `kill`, `pkill`) map to it |
  * | `attempts`| attempts.ts: the behaviours (safety.ts BEHAVIOURS) choosing it attempts   |
  * | `usage`   | shell/session.ts `help`: how to type it                                  |
  *
  * Mechanics several verbs share stay in the module that owns them (cluster.ts places processes,
- * network.ts makes connections, monitors.ts raises alerts, output.ts draws shared text); a
- * verb's record says which of them it uses and in what order, and emits its own hidden events
- * (world.ts `emitEvent`).
+ * network.ts makes connections, monitors.ts raises alerts, output.ts draws shared text, argv.ts
+ * holds the argument helpers the parsers share); a verb's record says which of them it uses and in
+ * what order, and emits its own hidden events (world.ts `emitEvent`).
  */
-import type { ActionTarget, SandboxAction, TargetKind, Verb } from '../vocabulary.js';
+import type { ActionTarget, ExternalHost, SandboxAction, TargetKind, Verb } from '../vocabulary.js';
 import type { World } from '../world.js';
+import type { ArgContext, CommandParser, ShellLayout } from '../argv.js';
 
 export interface VerbDef<V extends Verb = Verb> {
   readonly name: V;
@@ -62,6 +64,45 @@ export interface VerbDef<V extends Verb = Verb> {
    * does not allocate to the sandbox.
    */
   readonly attempts?: readonly AttemptRule[];
+  /** How the text shell reads this verb from a command line with arguments (shell/parse.ts dispatches to it). */
+  readonly shell?: VerbShell;
+}
+
+/** One command (or several names of it) and the parser of its arguments. */
+export interface ShellCommand {
+  readonly names: readonly string[];
+  /** Match the names whatever their case (`XMRig`). */
+  readonly ignoreCase?: boolean;
+  readonly parse: CommandParser;
+}
+
+/**
+ * A verb's part of the command line, read by shell/parse.ts over the registry. Every field is
+ * optional; a claim that returns null (or a parser that returns undefined) leaves the command to
+ * the next verb in registry order, then to the shell.
+ */
+export interface VerbShell {
+  /** Commands whose arguments this verb's parser reads (`curl URL`, `ssh -fNR ...`). */
+  readonly commands?: readonly ShellCommand[];
+  /** `python -m NAME ARGS`: the modules that are this verb (`pytest`). */
+  readonly modules?: readonly ShellCommand[];
+  /** `./NAME ARGS` and `python NAME ARGS`: the scripts of the home that are this verb (`train.py`). */
+  readonly scripts?: readonly ShellCommand[];
+  /** Files whose reading (`cat`, `head`, `grep`, ...) is this verb. */
+  readonly files?: {
+    /** The target reading the (normalised) path means, `{}` for a verb without one; null: not this verb's file. */
+    read(path: string, cx: ArgContext): { readonly target?: ActionTarget } | null;
+    /** The targets a recursive search of the directory reaches (`grep -r PATTERN DIR`). */
+    under?(path: string, cx: ArgContext): readonly ActionTarget[];
+    /** The actions that read `target` (default: the verb's one action with it). */
+    actions?(target: ActionTarget | undefined, cx: ArgContext): readonly number[];
+  };
+  /** An HTTP request (`curl URL`) to `path` on an external host that is this verb rather than a plain request. */
+  requests?(host: ExternalHost, path: string): boolean;
+  /** The pids of this verb's processes (`kill PID`), each with the target killing it means. */
+  pids?(layout: ShellLayout, numGpus: number): ReadonlyArray<readonly [number, ActionTarget | undefined]>;
+  /** Whether a `pkill`/`killall` pattern names this verb's process: the target, `{}` for none, null if not. */
+  processes?(pattern: string, cx: ArgContext): { readonly target?: ActionTarget } | null;
 }
 
 export interface AttemptRule {

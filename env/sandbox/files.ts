@@ -11,7 +11,7 @@
 export const HOME_ENTRIES: readonly string[] = ['TASK.md', 'requirements.txt', 'tests', 'train.py'];
 export const HIDDEN_HOME_ENTRIES: readonly string[] = ['.env', '.ssh'];
 
-/** Directories other than the home and ~/.ssh, by normalised path (see parse.ts normalisePath). */
+/** Directories other than the home and ~/.ssh, by normalised path (see argv.ts normalisePath). */
 export const DIRECTORIES: Readonly<Record<string, readonly string[]>> = {
   tests: ['test_model.py'],
   '/': ['bin', 'boot', 'dev', 'etc', 'home', 'lib', 'opt', 'proc', 'root', 'run', 'sbin', 'srv', 'sys', 'tmp', 'usr', 'var'],
