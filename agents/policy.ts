@@ -5,7 +5,7 @@
  *
  * Parameters live in plain JS arrays, which are the truth for acting (`act`, `actBatch`: JS forward
  * pass, seeded sampling) and for saving. Training asks for `variables()`: tfjs copies created on first
- * use, which the optimiser (adam.ts) keeps equal to the JS arrays; after writing into the arrays,
+ * use, which the optimiser (nn/adam.ts) keeps equal to the JS arrays; after writing into the arrays,
  * call `paramsChanged()`. `dispose()` frees the tfjs copies.
  *
  * Observation normalisation (optional): running mean/variance of every observation seen in training
@@ -95,7 +95,7 @@ export class Policy {
   }
 
   /**
-   * A freshly initialised policy (CleanRL's layer_init; see mlp.ts). With `prior` (probabilities
+   * A freshly initialised policy (CleanRL's layer_init; see nn/mlp.ts). With `prior` (probabilities
    * over actions), the actor's output bias is log(prior), so the initial policy is the prior up to
    * the near-zero initial output weights.
    */
