@@ -20,11 +20,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { AdamState } from './nn/adam.js';
+import type { ExplorationState } from './exploration/index.js';
 import type { AgentName, Hyperparameters } from './hyperparameters.js';
+import type { AdamState } from './nn/adam.js';
 import type { SerialRng } from './nn/serial.js';
 import type { PolicyJson } from './policy.js';
-import type { ExplorationState } from './exploration/index.js';
 
 export const CHECKPOINT_FORMAT = 'rome-gym-checkpoint/1';
 export const CHECKPOINT_FILE = 'latest.json';

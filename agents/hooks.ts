@@ -22,8 +22,8 @@ import {
   type CheckpointIdentity,
   type TrainCheckpoint,
 } from './checkpoint.js';
-import { base64ToF32, f32ToBase64 } from './nn/serial.js';
 import type { EpochResult } from './minibatch.js';
+import { base64ToF32, f32ToBase64 } from './nn/serial.js';
 import type { RolloutBuffer, RolloutContext } from './ppo.js';
 import { TrainError, type Run } from './run.js';
 

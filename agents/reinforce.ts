@@ -15,8 +15,8 @@
  */
 import type { ObjectiveConfig } from './gradients.js';
 import type { Hyperparameters } from './hyperparameters.js';
-import type { Policy } from './policy.js';
 import type { EpochResult } from './minibatch.js';
+import type { Policy } from './policy.js';
 import type { Learner, RolloutBuffer } from './ppo.js';
 
 export function reinforceObjective(policy: Policy, h: Hyperparameters): ObjectiveConfig {

@@ -9,15 +9,15 @@
  */
 import { Rng } from '../env/rng.js';
 import { SyncVectorEnv, type VectorBuffers } from '../env/vector.js';
-import type { AdamConfig } from './nn/adam.js';
 import { AGENT_TABLE, type AgentRun } from './agents.js';
 import { ActionHistory } from './checkpoint.js';
 import { makeEnv, type EnvInfo } from './envinfo.js';
 import { EpisodeTracker, type EpisodeRecord } from './episodes.js';
 import { Exploration } from './exploration/index.js';
 import type { AgentName, Hyperparameters } from './hyperparameters.js';
-import type { Policy } from './policy.js';
 import type { MinibatchStep } from './minibatch.js';
+import type { AdamConfig } from './nn/adam.js';
+import type { Policy } from './policy.js';
 import { AutodiffStep, Learner, RolloutBuffer } from './ppo.js';
 import { FastStep } from './update.js';
 
