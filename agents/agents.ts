@@ -7,7 +7,8 @@
  * agent here can combine with (their own table is `EXPLORATION_METHODS` in exploration/index.ts).
  */
 import type { AgentName, Hyperparameters } from './hyperparameters.js';
-import { ppoUpdate, type EpochResult, type Learner, type RolloutBuffer } from './ppo.js';
+import type { EpochResult } from './minibatch.js';
+import { ppoUpdate, type Learner, type RolloutBuffer } from './ppo.js';
 import { LagrangeMultiplier, ppoLagrangianUpdate } from './ppo_lagrangian.js';
 import { reinforceUpdate } from './reinforce.js';
 

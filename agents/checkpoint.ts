@@ -20,11 +20,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { Rng } from '../env/rng.js';
-import type { AdamState } from './adam.js';
-import type { AgentName, Hyperparameters } from './hyperparameters.js';
-import type { PolicyJson } from './policy.js';
 import type { ExplorationState } from './exploration/index.js';
+import type { AgentName, Hyperparameters } from './hyperparameters.js';
+import type { AdamState } from './nn/adam.js';
+import type { SerialRng } from './nn/serial.js';
+import type { PolicyJson } from './policy.js';
 
 export const CHECKPOINT_FORMAT = 'rome-gym-checkpoint/1';
 export const CHECKPOINT_FILE = 'latest.json';
@@ -59,9 +59,6 @@ export interface TrainCheckpoint {
   /** State of the exploration methods (agents/exploration/), null or absent when none is on. */
   readonly exploration?: ExplorationState | null;
 }
-
-/** A generator's saved state, as `Rng.getState()` returns it and `Rng.setState()` takes it. */
-export type SerialRng = ReturnType<Rng['getState']>;
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';

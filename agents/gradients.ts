@@ -18,10 +18,11 @@
  *   prior KL  beta KL(p||q): d/dz_ij = (beta / B) p_ij (log p_ij - log q_ij - KL_i)
  *   value term c_V L_V:     L_V = 0.5 mean max(u^2, w^2), u = V - R, w = V_old + clip(V - V_old, ±eps) - R
  *                           dL_V/dV_i = (u_i if u_i^2 >= w_i^2 else w_i 1[|V - V_old| <= eps]) / B
- *   dense layers:           dW = x^T dz, db = sum_rows dz, dx = dz W^T; tanh: dz = dh (1 - h^2); relu: dh 1[h > 0]
+ *   dense layers:           backwardMlp (nn/backprop.ts)
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MlpSpec } from './mlp.js';
+import { backwardMlp, forwardMlp } from './nn/backprop.js';
+import type { MlpSpec } from './nn/mlp.js';
 import type { PolicyVariables } from './policy.js';
 
 /** Large negative logit offset for invalid actions: exp() underflows to exactly 0 in float32. */
@@ -68,50 +69,6 @@ export interface ObjectiveOutput {
   readonly loss: tf.Scalar;
   /** LOSS_STATS values, [LOSS_STATS.length]. */
   readonly stats: tf.Tensor1D;
-}
-
-export interface MlpTrace {
-  /** Input of every layer: x, h1, h2, ... */
-  readonly inputs: tf.Tensor2D[];
-  readonly out: tf.Tensor2D;
-}
-
-export function forwardMlp(spec: MlpSpec, vars: readonly tf.Tensor[], x: tf.Tensor2D): MlpTrace {
-  const layers = spec.sizes.length - 1;
-  const inputs: tf.Tensor2D[] = [];
-  let h = x;
-  for (let l = 0; l < layers; l++) {
-    inputs.push(h);
-    const hidden = l + 1 < layers;
-    const z = tf.fused.matMul({
-      a: h,
-      b: vars[2 * l] as tf.Tensor2D,
-      bias: vars[2 * l + 1]!,
-      activation: hidden && spec.activation === 'relu' ? 'relu' : 'linear',
-    }) as tf.Tensor2D;
-    h = hidden && spec.activation === 'tanh' ? tf.tanh(z) : z;
-  }
-  return { inputs, out: h };
-}
-
-/**
- * Gradients of every parameter given dLoss/dOutput. Transposes are explicit because tfjs-wasm's
- * matMul with a transposed operand is several times slower than transpose + plain matMul.
- */
-export function backwardMlp(spec: MlpSpec, vars: readonly tf.Tensor[], trace: MlpTrace, dOut: tf.Tensor2D): tf.Tensor[] {
-  const layers = spec.sizes.length - 1;
-  const grads: tf.Tensor[] = new Array<tf.Tensor>(2 * layers);
-  let dz = dOut;
-  for (let l = layers - 1; l >= 0; l--) {
-    const input = trace.inputs[l]!;
-    grads[2 * l] = tf.matMul(tf.transpose(input), dz);
-    grads[2 * l + 1] = tf.sum(dz, 0);
-    if (l === 0) break;
-    const dh = tf.matMul(dz, tf.transpose(vars[2 * l] as tf.Tensor2D));
-    // `input` is this layer's input = the previous layer's activation output h.
-    dz = spec.activation === 'tanh' ? tf.mul(dh, tf.sub(1, tf.square(input))) : tf.mul(dh, tf.step(input));
-  }
-  return grads;
 }
 
 interface CriticOutput {

@@ -22,8 +22,9 @@ import {
   type CheckpointIdentity,
   type TrainCheckpoint,
 } from './checkpoint.js';
-import { base64ToF32, f32ToBase64 } from './policy.js';
-import type { EpochResult, RolloutBuffer, RolloutContext } from './ppo.js';
+import type { EpochResult } from './minibatch.js';
+import { base64ToF32, f32ToBase64 } from './nn/serial.js';
+import type { RolloutBuffer, RolloutContext } from './ppo.js';
 import { TrainError, type Run } from './run.js';
 
 /** What an update produced, as the hooks see it. */

@@ -6,7 +6,7 @@
  * `cost_limit` → costLimit), the tuned preset for the env id (rl-baselines3-zoo style,
  * ENV_PRESETS below), and the caller's overrides; then validates each value against its row.
  */
-import type { Activation } from './mlp.js';
+import type { Activation } from './nn/mlp.js';
 
 export type AgentName = 'ppo' | 'reinforce' | 'ppo-lagrangian';
 export const AGENTS: readonly AgentName[] = ['ppo', 'reinforce', 'ppo-lagrangian'];

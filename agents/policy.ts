@@ -5,7 +5,7 @@
  *
  * Parameters live in plain JS arrays, which are the truth for acting (`act`, `actBatch`: JS forward
  * pass, seeded sampling) and for saving. Training asks for `variables()`: tfjs copies created on first
- * use, which the optimiser (adam.ts) keeps equal to the JS arrays; after writing into the arrays,
+ * use, which the optimiser (nn/adam.ts) keeps equal to the JS arrays; after writing into the arrays,
  * call `paramsChanged()`. `dispose()` frees the tfjs copies.
  *
  * Observation normalisation (optional): running mean/variance of every observation seen in training
@@ -16,7 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../env/rng.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../env/wrappers.js';
 import { maskedSoftmax, sampleMasked } from './distribution.js';
-import { initMlp, JsMlp, paramShapes, type Activation, type MlpSpec } from './mlp.js';
+import { initMlp, JsMlp, paramShapes, type Activation, type MlpSpec } from './nn/mlp.js';
+import { base64ToF32, f32ToBase64 } from './nn/serial.js';
 
 export interface PolicySpec {
   readonly obsDim: number;
@@ -94,7 +95,7 @@ export class Policy {
   }
 
   /**
-   * A freshly initialised policy (CleanRL's layer_init; see mlp.ts). With `prior` (probabilities
+   * A freshly initialised policy (CleanRL's layer_init; see nn/mlp.ts). With `prior` (probabilities
    * over actions), the actor's output bias is log(prior), so the initial policy is the prior up to
    * the near-zero initial output weights.
    */
@@ -115,6 +116,13 @@ export class Policy {
   }
   get numActions(): number {
     return this.spec.numActions;
+  }
+
+  /** Training sees new observations: they update the running normaliser, then are normalised into `out`. */
+  observe(obs: Float32Array, n: number, out: Float32Array): void {
+    const rms = this.obsRms;
+    if (rms) for (let i = 0; i < n; i++) rms.update(obs, i * this.obsDim);
+    this.normalizeInto(obs, n, out);
   }
 
   /** Normalises `n` rows of `obs` into `out` (a copy when normalisation is off). Frozen statistics. */
@@ -308,15 +316,4 @@ function checkParams(what: string, spec: MlpSpec, ps: Float32Array[]): void {
     const size = s.reduce((a, b) => a * b, 1);
     if (ps[i]!.length !== size) throw new RangeError(`Policy: ${what} parameter ${i} has ${ps[i]!.length} values, expected ${size}`);
   });
-}
-
-export function f32ToBase64(a: Float32Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-}
-
-export function base64ToF32(s: string): Float32Array {
-  const buf = Buffer.from(s, 'base64');
-  const out = new Float32Array(buf.byteLength / 4);
-  new Uint8Array(out.buffer).set(buf);
-  return out;
 }

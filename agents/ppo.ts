@@ -1,8 +1,10 @@
 /**
  * Proximal Policy Optimization (Schulman et al. 2017), clipped-surrogate variant, top to bottom as
- * CleanRL's ppo.py reads: storage, rollout, advantages (GAE), the minibatch loss, the optimiser
- * step, the update. REINFORCE (reinforce.ts) and PPO-Lagrangian (ppo_lagrangian.ts) are this file
- * with another policy term or other advantages; train.ts drives the loop.
+ * CleanRL's ppo.py reads: 1 storage, 2 rollout, 3 advantages (GAE), 4 the minibatch loss, 5 the
+ * optimiser step, 6 the update. REINFORCE (reinforce.ts) and PPO-Lagrangian (ppo_lagrangian.ts)
+ * are this file with another policy term or other advantages; train.ts drives the loop, and the
+ * plumbing lives apart: minibatch assembly (minibatch.ts), the exploration signals
+ * (exploration/common.ts), the numeric primitives (nn/).
  *
  *   ratio   = exp(log pi(a|s) - log pi_old(a|s))
  *   L_pi    = mean(max(-A ratio, -A clip(ratio, 1 - eps, 1 + eps)))      (A standardised per minibatch)
@@ -13,49 +15,25 @@
  * clipping and Adam, linear learning-rate annealing (train.ts), and an optional early stop when
  * the approximate KL (the k3 estimator, mean of (ratio - 1) - log ratio) passes `targetKl`.
  *
- * Two implementations of one minibatch step (`MinibatchStep`), chosen by train()'s `learner`:
- * - 'autodiff' (section 5 below): the loss of section 4 differentiated by tfjs, Adam in tfjs ops.
- *   The readable statement of the algorithm; change the loss here and it trains.
- * - 'fast' (the default; update.ts): the same loss with the backward pass written out by hand
- *   (gradients.ts) and Adam in plain JS (adam.ts), about half the kernels per step.
- * test/agents/gradients.test.ts checks that both give the same loss, statistics and gradients on
- * fixed minibatches, and the same parameters after a few updates.
+ * Section 5's `AutodiffStep` (train()'s `learner: 'autodiff'`) differentiates section 4's loss
+ * with tfjs: the readable statement of the algorithm, change the loss here and it trains. The
+ * default 'fast' learner (update.ts) takes the same step with the backward pass written out by
+ * hand, about half the kernels; test/agents/gradients.test.ts checks the two against each other.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../env/rng.js';
 import type { VectorBuffers } from '../env/vector.js';
-import type { AdamConfig, AdamState } from './adam.js';
-import type { ActionHistory } from './checkpoint.js';
-import type { EpisodeTracker } from './episodes.js';
-import { LOSS_STATS, MASKED_LOGIT, type LossStats, type MinibatchTensors, type ObjectiveConfig } from './gradients.js';
+import { addIntrinsicAdvantages, explorationArrays, learningRewards, type ExplorationArrays } from './exploration/common.js';
+import type { MinibatchTensors, ObjectiveConfig } from './gradients.js';
 import type { Hyperparameters } from './hyperparameters.js';
-import { tfForward } from './mlp.js';
-import { base64ToF32, f32ToBase64, type Policy, type PolicyVariables } from './policy.js';
-
-export type { LossStats, MinibatchTensors, ObjectiveConfig } from './gradients.js';
+import { Minibatches, type EpochResult, type MinibatchStep, type StepOutput } from './minibatch.js';
+import { loadVariableMoments, variableMomentsState, type AdamConfig, type AdamState } from './nn/adam.js';
+import { tfForward } from './nn/mlp.js';
+import type { Policy, PolicyVariables } from './policy.js';
 
 // ---------------------------------------------------------------------------------------------
 // 1. Storage: one rollout, time-major (sample (t, i) is at t * numEnvs + i).
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Intrinsic signals of a rollout (agents/exploration/; allocated on first use). When `useBonus`,
- * GAE runs on reward + bonus (count bonus); when `intCoef` > 0, intCoef × intAdvantages (RND's
- * non-episodic intrinsic GAE) is added to the advantages after `returns` are formed, so the
- * extrinsic critic's target stays the (bonus-shaped) extrinsic return. `rewards` itself is never
- * changed: it is the env's reward.
- */
-export interface ExplorationArrays {
-  /** Count bonus per sample (added to the learning reward when `useBonus`). */
-  readonly bonus: Float32Array;
-  useBonus: boolean;
-  readonly intRewards: Float32Array;
-  readonly intValues: Float32Array;
-  readonly intAdvantages: Float32Array;
-  readonly intReturns: Float32Array;
-  /** Weight of intAdvantages in the policy's advantages (0: not used). */
-  intCoef: number;
-}
 
 export class RolloutBuffer {
   readonly size: number;
@@ -81,8 +59,8 @@ export class RolloutBuffer {
   readonly costReturns: Float32Array | null;
   /** Steps stored in the current rollout (the last rollout of a run may be shorter). */
   steps = 0;
+  /** The exploration methods' signals (agents/exploration/common.ts), allocated on first use. */
   private ex: ExplorationArrays | null = null;
-  private learnRewards: Float32Array | null = null;
 
   constructor(
     readonly numSteps: number,
@@ -119,34 +97,16 @@ export class RolloutBuffer {
 
   /** The exploration arrays (allocated on first call). */
   exploration(): ExplorationArrays {
-    if (!this.ex) {
-      const n = this.size;
-      this.ex = {
-        bonus: new Float32Array(n),
-        useBonus: false,
-        intRewards: new Float32Array(n),
-        intValues: new Float32Array(n),
-        intAdvantages: new Float32Array(n),
-        intReturns: new Float32Array(n),
-        intCoef: 0,
-      };
-    }
-    return this.ex;
+    return (this.ex ??= explorationArrays(this.size));
   }
 
   /** Section 3: GAE of the reward (plus any exploration signal) and, with a cost critic, of the cost. */
   computeAdvantages(gamma: number, lambda: number): void {
-    let rewards = this.rewards;
     const ex = this.ex;
-    if (ex?.useBonus) {
-      this.learnRewards ??= new Float32Array(this.size);
-      for (let k = 0; k < this.length; k++) this.learnRewards[k] = this.rewards[k]! + ex.bonus[k]!;
-      rewards = this.learnRewards;
-    }
+    // The count bonus joins the reward GAE learns from; RND's intrinsic advantages join after `returns`.
+    const rewards = ex ? learningRewards(ex, this.rewards, this.length) : this.rewards;
     gae(this, rewards, this.values, this.lastValues, gamma, lambda, this.advantages, this.returns);
-    if (ex && ex.intCoef > 0) {
-      for (let k = 0; k < this.length; k++) if (this.valid[k]) this.advantages[k]! += ex.intCoef * ex.intAdvantages[k]!;
-    }
+    if (ex) addIntrinsicAdvantages(ex, this.advantages, this.valid, this.length);
     if (this.costValues && this.lastCostValues && this.costAdvantages && this.costReturns) {
       gae(this, this.costs, this.costValues, this.lastCostValues, gamma, lambda, this.costAdvantages, this.costReturns);
     }
@@ -178,11 +138,8 @@ export interface RolloutContext {
   readonly rng: Rng;
   /** Normalised observations the next step acts on, [numEnvs × obsDim]; kept current. */
   readonly curObs: Float32Array;
-  readonly episodes: EpisodeTracker;
-  /** The exploration methods' rollout hooks (agents/exploration/index.ts), null when none is on. */
-  readonly explore: { isExploring(i: number): boolean; afterStep(b: VectorBuffers): void } | null;
-  /** Every action batch, for a checkpoint's replay record (null: none kept). */
-  readonly history: ActionHistory | null;
+  /** The run's record of each env step (episodes, exploration hooks, checkpoint replay: `Run.recordStep`). */
+  readonly onStep: (actions: Int32Array, b: VectorBuffers) => void;
   /** Stops the rollout before the next env step. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -193,14 +150,12 @@ export interface RolloutContext {
  * seeded stream. Returns false when `signal` stopped it.
  */
 export function collectRollout(ctx: RolloutContext): boolean {
-  const { vec, policy, buf, curObs, episodes, explore, history } = ctx;
+  const { vec, policy, buf, curObs } = ctx;
   const n = buf.numEnvs;
   const d = buf.obsDim;
   const a = buf.numActions;
   const out = { actions: buf.actions, logp: buf.logp, values: buf.values, costValues: buf.costValues };
   const stepActions = new Int32Array(n);
-  episodes.beginRollout();
-  const exploring = explore ? (i: number) => explore.isExploring(i) : null;
   for (let t = 0; t < buf.steps; t++) {
     if (ctx.signal?.aborted) return false;
     const base = t * n;
@@ -208,7 +163,6 @@ export function collectRollout(ctx: RolloutContext): boolean {
     buf.masks.set(vec.buffers.actionMasks, base * a);
     policy.actBatch(curObs, vec.buffers.actionMasks, n, ctx.rng, out, base);
     stepActions.set(buf.actions.subarray(base, base + n));
-    history?.push(stepActions);
     const b = vec.step(stepActions);
     for (let i = 0; i < n; i++) {
       const k = base + i;
@@ -218,21 +172,13 @@ export function collectRollout(ctx: RolloutContext): boolean {
       buf.truncated[k] = b.truncated[i]!;
       buf.valid[k] = b.resetStep[i] ? 0 : 1;
     }
-    episodes.afterStep(b, exploring);
-    explore?.afterStep(b);
-    observe(policy, b.obs, n, curObs);
+    ctx.onStep(stepActions, b);
+    policy.observe(b.obs, n, curObs);
   }
   // Bootstrap values of the observations after the last step.
   policy.valuesBatch(curObs, n, buf.lastValues, 0);
   if (buf.lastCostValues) policy.costValuesBatch(curObs, n, buf.lastCostValues, 0);
   return true;
-}
-
-/** Feeds new observations to the running normaliser, then writes their normalised form to `out`. */
-export function observe(policy: Policy, obs: Float32Array, n: number, out: Float32Array): void {
-  const rms = policy.obsRms;
-  if (rms) for (let i = 0; i < n; i++) rms.update(obs, i * policy.obsDim);
-  policy.normalizeInto(obs, n, out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,30 +310,8 @@ export function ppoLoss(
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. The optimiser step: one gradient step on one minibatch.
+// 5. The optimiser step: one gradient step on one minibatch (a `MinibatchStep`, minibatch.ts).
 // ---------------------------------------------------------------------------------------------
-
-/**
- * One gradient step on one minibatch: loss and gradients, global-norm clipping, Adam, and the new
- * parameters written into both the tfjs variables and the policy's JS arrays (acting reads those).
- * Called inside a `tf.tidy`; `stats` is the only tensor that outlives it.
- */
-export interface MinibatchStep {
-  apply(mb: MinibatchTensors, objective: ObjectiveConfig, learningRate: number): StepOutput;
-  /** Adam's moments and step count: the same format for both implementations. */
-  getState(): AdamState;
-  setState(s: AdamState): void;
-  dispose(): void;
-}
-
-export interface StepOutput {
-  /** LOSS_STATS values, [LOSS_STATS.length], on the backend. */
-  readonly stats: tf.Tensor1D;
-  /** Global gradient norm before clipping. */
-  readonly gradNorm: number;
-  /** Milliseconds of the step spent in plain JS (not tfjs time). */
-  readonly jsMs: number;
-}
 
 /**
  * The readable step: tfjs autodiff of `ppoLoss`, then torch.nn.utils.clip_grad_norm_ and Adam
@@ -437,29 +361,11 @@ export class AutodiffStep implements MinibatchStep {
   }
 
   getState(): AdamState {
-    const flat = (xs: tf.Variable[]) => {
-      const t = tf.tidy(() => tf.concat(xs.map((x) => x.reshape([-1]))));
-      const values = t.dataSync() as Float32Array;
-      t.dispose();
-      return values;
-    };
-    return { step: this.t, m: f32ToBase64(flat(this.m)), v: f32ToBase64(flat(this.v)) };
+    return variableMomentsState(this.t, this.m, this.v);
   }
 
   setState(s: AdamState): void {
-    const total = this.m.reduce((a, x) => a + x.size, 0);
-    const m = base64ToF32(s.m);
-    const v = base64ToF32(s.v);
-    if (m.length !== total || v.length !== total) throw new RangeError(`AutodiffStep.setState: moments have ${m.length}/${v.length} values, the parameters ${total}`);
-    let off = 0;
-    this.m.forEach((x, i) => {
-      tf.tidy(() => {
-        x.assign(tf.tensor(m.subarray(off, off + x.size), x.shape, 'float32'));
-        this.v[i]!.assign(tf.tensor(v.subarray(off, off + x.size), x.shape, 'float32'));
-      });
-      off += x.size;
-    });
-    this.t = s.step;
+    this.t = loadVariableMoments(s, this.m, this.v);
   }
 
   dispose(): void {
@@ -483,56 +389,13 @@ export interface EpochOptions {
   readonly advantages: Float32Array;
 }
 
-export interface EpochResult {
-  /** Mean of each loss statistic over the minibatches. */
-  readonly stats: LossStats;
-  readonly epochsRun: number;
-  /** Global gradient norm of the last minibatch, before clipping. */
-  readonly gradNorm: number;
-  readonly minibatches: number;
-  /** Seconds inside tfjs calls (uploads, kernels, read-backs); the rest of the update is JS. */
-  readonly tfjsSeconds: number;
-}
-
-/** Host-side minibatch arrays, reused across minibatches and updates (owned by one Learner). */
-class HostBatch {
-  obs = new Float32Array(0);
-  oneHot = new Float32Array(0);
-  maskBias = new Float32Array(0);
-  oldLogp = new Float32Array(0);
-  adv = new Float32Array(0);
-  ret = new Float32Array(0);
-  oldV = new Float32Array(0);
-  costRet = new Float32Array(0);
-  oldCostV = new Float32Array(0);
-  ensure(b: number, d: number, a: number): void {
-    if (this.oldLogp.length >= b && this.obs.length >= b * d && this.oneHot.length >= b * a) return;
-    this.obs = new Float32Array(b * d);
-    this.oneHot = new Float32Array(b * a);
-    this.maskBias = new Float32Array(b * a);
-    this.oldLogp = new Float32Array(b);
-    this.adv = new Float32Array(b);
-    this.ret = new Float32Array(b);
-    this.oldV = new Float32Array(b);
-    this.costRet = new Float32Array(b);
-    this.oldCostV = new Float32Array(b);
-  }
-}
-
-const APPROX_KL = LOSS_STATS.indexOf('approxKl');
-
 /**
  * The policy-gradient learner of one run: its minibatch step (fast or autodiff), the minibatch
- * shuffling stream and its own host-side scratch.
- *
- * Cost model, per minibatch: the samples are gathered in JS and uploaded as a handful of tensors;
- * the step runs as tfjs kernels (and, on the fast path, a JS optimiser loop). The loss statistics
- * stay on the backend, one small tensor per minibatch, and are read back with one `dataSync` per
- * epoch. Every tensor is created inside `tf.tidy` or disposed explicitly, so the tensor count is
- * flat across updates.
+ * shuffling stream, and its own host-side minibatch scratch (minibatch.ts: gathering, upload, the
+ * one read-back of the loss statistics per epoch).
  */
 export class Learner {
-  private readonly host = new HostBatch();
+  private readonly batch = new Minibatches();
 
   constructor(
     readonly policy: Policy,
@@ -547,114 +410,35 @@ export class Learner {
    */
   runEpochs(buf: RolloutBuffer, indices: Int32Array, objective: ObjectiveConfig, opts: EpochOptions): EpochResult {
     const n = indices.length;
-    const mbCount = Math.max(1, Math.min(opts.numMinibatches, n));
-    const mbSize = Math.ceil(n / mbCount);
-    const totals = new Float64Array(LOSS_STATS.length);
-    let counted = 0;
+    const mbSize = Math.ceil(n / Math.max(1, Math.min(opts.numMinibatches, n)));
+    this.batch.begin();
     let epochsRun = 0;
-    let lastNorm = 0;
-    let tfjsMs = 0;
+    let gradNorm = 0;
     for (let epoch = 0; epoch < opts.epochs && n > 0; epoch++) {
       this.rng.shuffle(indices);
-      const epochStats: tf.Tensor1D[] = [];
       for (let start = 0; start < n; start += mbSize) {
-        const end = Math.min(n, start + mbSize);
-        const { stats, norm, ms } = this.minibatchStep(buf, indices, start, end, objective, opts);
-        tfjsMs += ms;
-        epochStats.push(stats);
-        lastNorm = norm;
+        const adv = this.batch.gather(buf, indices.subarray(start, Math.min(n, start + mbSize)), opts.advantages);
+        if (opts.normAdv && adv.length > 1) standardize(adv);
+        gradNorm = this.batch.step(this.step, objective, opts.learningRate);
       }
-      // One read-back per epoch: all minibatch statistics stacked.
-      const t0 = performance.now();
-      const stacked = tf.tidy(() => tf.concat(epochStats));
-      const values = stacked.dataSync();
-      stacked.dispose();
-      for (const t of epochStats) t.dispose();
-      tfjsMs += performance.now() - t0;
-      const k = LOSS_STATS.length;
-      let epochKl = 0;
-      for (let m = 0; m < epochStats.length; m++) {
-        for (let s = 0; s < k; s++) totals[s]! += values[m * k + s]!;
-        epochKl += values[m * k + APPROX_KL]!;
-      }
-      counted += epochStats.length;
+      const epochKl = this.batch.endEpoch();
       epochsRun++;
-      if (opts.targetKl !== null && epochKl / epochStats.length > opts.targetKl) break;
+      if (opts.targetKl !== null && epochKl > opts.targetKl) break;
     }
-    const stats = {} as LossStats;
-    LOSS_STATS.forEach((name, s) => (stats[name] = counted > 0 ? totals[s]! / counted : 0));
-    return { stats, epochsRun, gradNorm: lastNorm, minibatches: counted, tfjsSeconds: tfjsMs / 1000 };
+    return { ...this.batch.summary(), epochsRun, gradNorm };
   }
+}
 
-  /** Gathers samples [start, end) of the shuffled order, uploads them and takes one step. */
-  private minibatchStep(
-    buf: RolloutBuffer,
-    indices: Int32Array,
-    start: number,
-    end: number,
-    objective: ObjectiveConfig,
-    opts: EpochOptions,
-  ): { stats: tf.Tensor1D; norm: number; ms: number } {
-    const host = this.host;
-    const b = end - start;
-    const d = buf.obsDim;
-    const a = buf.numActions;
-    host.ensure(b, d, a);
-    const withCost = buf.costReturns !== null && buf.costValues !== null;
-    host.oneHot.fill(0, 0, b * a);
-    let anyMasked = false;
-    let advSum = 0;
-    for (let r = 0; r < b; r++) {
-      const k = indices[start + r]!;
-      host.obs.set(buf.obs.subarray(k * d, k * d + d), r * d);
-      host.oneHot[r * a + buf.actions[k]!] = 1;
-      for (let j = 0; j < a; j++) {
-        const ok = buf.masks[k * a + j]!;
-        host.maskBias[r * a + j] = ok ? 0 : MASKED_LOGIT;
-        if (!ok) anyMasked = true;
-      }
-      host.oldLogp[r] = buf.logp[k]!;
-      host.adv[r] = opts.advantages[k]!;
-      advSum += opts.advantages[k]!;
-      host.ret[r] = buf.returns[k]!;
-      host.oldV[r] = buf.values[k]!;
-      if (withCost) {
-        host.costRet[r] = buf.costReturns![k]!;
-        host.oldCostV[r] = buf.costValues![k]!;
-      }
-    }
-    if (opts.normAdv && b > 1) {
-      const mean = advSum / b;
-      let sq = 0;
-      for (let r = 0; r < b; r++) sq += (host.adv[r]! - mean) ** 2;
-      // torch's std() is the unbiased one; CleanRL divides by (std + 1e-8).
-      const std = Math.sqrt(sq / (b - 1));
-      for (let r = 0; r < b; r++) host.adv[r] = (host.adv[r]! - mean) / (std + 1e-8);
-    }
-    const t0 = performance.now();
-    let norm = 0;
-    let jsMs = 0;
-    const out = tf.tidy(() => {
-      const mb: MinibatchTensors = {
-        size: b,
-        obs: tf.tensor2d(host.obs.subarray(0, b * d), [b, d]),
-        actionOneHot: tf.tensor2d(host.oneHot.subarray(0, b * a), [b, a]),
-        maskBias: anyMasked ? tf.tensor2d(host.maskBias.subarray(0, b * a), [b, a]) : null,
-        oldLogp: tf.tensor1d(host.oldLogp.subarray(0, b)),
-        advantages: tf.tensor1d(host.adv.subarray(0, b)),
-        returns: tf.tensor1d(host.ret.subarray(0, b)),
-        oldValues: tf.tensor1d(host.oldV.subarray(0, b)),
-        costReturns: withCost ? tf.tensor1d(host.costRet.subarray(0, b)) : null,
-        oldCostValues: withCost ? tf.tensor1d(host.oldCostV.subarray(0, b)) : null,
-      };
-      const r = this.step.apply(mb, objective, opts.learningRate);
-      norm = r.gradNorm;
-      jsMs = r.jsMs;
-      return r.stats;
-    });
-    // The optimiser's own JS loop is not tfjs time.
-    return { stats: out, norm, ms: performance.now() - t0 - jsMs };
-  }
+/** (A - mean) / (std + 1e-8) in place, with torch's unbiased std, as CleanRL's norm_adv. */
+function standardize(adv: Float32Array): void {
+  const b = adv.length;
+  let sum = 0;
+  for (let r = 0; r < b; r++) sum += adv[r]!;
+  const mean = sum / b;
+  let sq = 0;
+  for (let r = 0; r < b; r++) sq += (adv[r]! - mean) ** 2;
+  const std = Math.sqrt(sq / (b - 1));
+  for (let r = 0; r < b; r++) adv[r] = (adv[r]! - mean) / (std + 1e-8);
 }
 
 /**

@@ -20,7 +20,8 @@
  * (lagrangeLr 0.05, lagrangeKp 0) 1.60–6.95, swinging to either side; plain PPO 19.2 (seed 1).
  */
 import type { Hyperparameters } from './hyperparameters.js';
-import { ppoUpdate, type EpochResult, type Learner, type RolloutBuffer } from './ppo.js';
+import type { EpochResult } from './minibatch.js';
+import { ppoUpdate, type Learner, type RolloutBuffer } from './ppo.js';
 
 export class LagrangeMultiplier {
   /** The integral part (projected to >= 0), i.e. plain gradient ascent on lambda when kp = 0. */

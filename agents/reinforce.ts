@@ -15,8 +15,9 @@
  */
 import type { ObjectiveConfig } from './gradients.js';
 import type { Hyperparameters } from './hyperparameters.js';
+import type { EpochResult } from './minibatch.js';
 import type { Policy } from './policy.js';
-import type { EpochResult, Learner, RolloutBuffer } from './ppo.js';
+import type { Learner, RolloutBuffer } from './ppo.js';
 
 export function reinforceObjective(policy: Policy, h: Hyperparameters): ObjectiveConfig {
   return {

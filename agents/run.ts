@@ -8,16 +8,17 @@
  * exploration methods derive theirs the same way. Nothing else draws random numbers.
  */
 import { Rng } from '../env/rng.js';
-import { SyncVectorEnv } from '../env/vector.js';
-import type { AdamConfig } from './adam.js';
+import { SyncVectorEnv, type VectorBuffers } from '../env/vector.js';
 import { AGENT_TABLE, type AgentRun } from './agents.js';
 import { ActionHistory } from './checkpoint.js';
 import { makeEnv, type EnvInfo } from './envinfo.js';
 import { EpisodeTracker, type EpisodeRecord } from './episodes.js';
 import { Exploration } from './exploration/index.js';
 import type { AgentName, Hyperparameters } from './hyperparameters.js';
+import type { MinibatchStep } from './minibatch.js';
+import type { AdamConfig } from './nn/adam.js';
 import type { Policy } from './policy.js';
-import { AutodiffStep, Learner, observe, RolloutBuffer, type MinibatchStep } from './ppo.js';
+import { AutodiffStep, Learner, RolloutBuffer } from './ppo.js';
 import { FastStep } from './update.js';
 
 /** Label → generator: the run's independent random streams. */
@@ -86,11 +87,23 @@ export class Run {
     this.history = new ActionHistory(config.env.numActions);
   }
 
+  /**
+   * What the run records of each vector step of a rollout (collectRollout's `onStep`): the episode
+   * sums and reports (Go-Explore's exploration episodes are not reported), the exploration methods'
+   * step hook, and, when `keepHistory`, the actions for a checkpoint's replay.
+   */
+  recordStep(actions: Int32Array, b: VectorBuffers, keepHistory: boolean): void {
+    if (keepHistory) this.history.push(actions);
+    const explore = this.explore;
+    this.episodes.afterStep(b, explore ? (i) => explore.isExploring(i) : null);
+    explore?.afterStep(b);
+  }
+
   /** A fresh start: env i seeded seed + i. */
   reset(): void {
     const b = this.vec.reset({ seed: this.config.seed });
     this.explore?.onReset(b);
-    observe(this.policy, b.obs, this.h.numEnvs, this.curObs);
+    this.policy.observe(b.obs, this.h.numEnvs, this.curObs);
   }
 
   dispose(): void {

@@ -213,18 +213,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     else run.reset();
     numUpdates = Math.max(run.update, numUpdates);
     const { buf, episodes, explore } = run;
+    // The action record a checkpoint replays is kept only when checkpoints are written.
+    const keepHistory = Boolean(opts.checkpointDir);
     while (run.update < numUpdates) {
       for (const k of hooks) k.beforeRollout?.(run);
       buf.steps = Math.max(1, Math.min(h.numSteps, Math.ceil((opts.steps - episodes.envSteps) / N)));
+      episodes.beginRollout();
       const complete = collectRollout({
         vec: timing.vec,
         policy,
         buf,
         rng: run.actionRng,
         curObs: run.curObs,
-        episodes,
-        explore,
-        history: opts.checkpointDir ? run.history : null,
+        onStep: (actions, b) => run.recordStep(actions, b, keepHistory),
         signal: opts.signal,
       });
       if (!complete) {

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, selectBackend } from '../agents/backend.js';
 import type { Hyperparameters } from '../agents/hyperparameters.js';
-import { tfForward, initMlp, paramShapes, type MlpSpec } from '../agents/mlp.js';
+import { tfForward, initMlp, paramShapes, type MlpSpec } from '../agents/nn/mlp.js';
 import { resolveRun, train } from '../agents/train.js';
 import { Rng } from '../env/rng.js';
 import { median } from '../stats/index.js';

@@ -158,38 +158,38 @@ describe('module layering (docs/DESIGN.md "Layout")', () => {
   }
 });
 
+/** The first cycle a depth-first search meets, as the list of nodes around it (first = last), or null. */
+function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): string[] | null => {
+    state.set(node, 'open');
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'open') return [...path.slice(path.indexOf(next)), next];
+      if (state.get(next) === undefined) {
+        const found = visit(next);
+        if (found) return found;
+      }
+    }
+    path.pop();
+    state.set(node, 'done');
+    return null;
+  };
+  for (const node of [...graph.keys()].sort()) {
+    if (state.get(node) !== undefined) continue;
+    const found = visit(node);
+    if (found) return found;
+  }
+  return null;
+}
+
 /**
  * Issue 15: inside env/sandbox/ (its shell/ and verbs/ included) no module imports another in a circle,
  * type-only imports included, and no subfolder imports another that imports it back: `World`, the violation bits and the monitor indices live in the leaf world.ts, the
  * order of a tick in tick.ts, so every rule module's imports point one way.
  */
 describe('env/sandbox/ import graph', () => {
-  /** The first cycle a depth-first search meets, as the list of files around it (first = last), or null. */
-  function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
-    const state = new Map<string, 'open' | 'done'>();
-    const path: string[] = [];
-    const visit = (node: string): string[] | null => {
-      state.set(node, 'open');
-      path.push(node);
-      for (const next of graph.get(node) ?? []) {
-        if (state.get(next) === 'open') return [...path.slice(path.indexOf(next)), next];
-        if (state.get(next) === undefined) {
-          const found = visit(next);
-          if (found) return found;
-        }
-      }
-      path.pop();
-      state.set(node, 'done');
-      return null;
-    };
-    for (const node of [...graph.keys()].sort()) {
-      if (state.get(node) !== undefined) continue;
-      const found = visit(node);
-      if (found) return found;
-    }
-    return null;
-  }
-
   function sandboxGraph(): Map<string, string[]> {
     const dir = join(ROOT, 'env/sandbox');
     const graph = new Map<string, string[]>();
@@ -268,5 +268,87 @@ describe('env/sandbox/ import graph', () => {
   it('world.ts is a leaf: it imports no rule module', () => {
     const vocabulary = ['env/sandbox/vocabulary.ts', 'env/sandbox/scenario.ts', 'env/sandbox/state.ts'];
     assert.deepEqual(sandboxGraph().get('env/sandbox/world.ts')?.filter((t) => !vocabulary.includes(t)), []);
+  });
+});
+
+/**
+ * Issue 15: the folders inside agents/ (agents/ itself, exploration/, nn/, planner/, scripted/, any
+ * new one) import one another without a cycle, type-only imports included. nn/ (the numeric
+ * primitives) is the bottom layer; exploration/ declares the rollout fields and hyperparameters it
+ * reads instead of importing agents/ (docs/DESIGN.md, "Agents").
+ */
+describe('agents/ folder import graph', () => {
+  /** The folder inside agents/ that a repository path belongs to: `agents` for agents/x.ts, `agents/sub` below. */
+  const folderOf = (path: string): string => {
+    const parts = path.split('/');
+    return parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  };
+
+  /** Every file-level import between two files of agents/, as [from, to] repository paths. */
+  function agentsFileEdges(): [string, string][] {
+    return tsFiles(join(ROOT, 'agents')).flatMap((file) =>
+      relativeImports(file)
+        .map((spec) => relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'))
+        .filter((t) => t.startsWith('agents/'))
+        .map((t): [string, string] => [relative(ROOT, file), t]),
+    );
+  }
+
+  /** The folder graph of file-level edges, and for each folder edge the first file edge that makes it. */
+  function folderGraph(edges: readonly [string, string][]): { graph: Map<string, string[]>; why: Map<string, string> } {
+    const graph = new Map<string, string[]>();
+    const why = new Map<string, string>();
+    for (const [from, to] of edges) {
+      const a = folderOf(from);
+      const b = folderOf(to);
+      if (!graph.has(a)) graph.set(a, []);
+      if (!graph.has(b)) graph.set(b, []);
+      if (a === b || graph.get(a)!.includes(b)) continue;
+      graph.get(a)!.push(b);
+      why.set(`${a} -> ${b}`, `${from} -> ${to}`);
+    }
+    for (const targets of graph.values()) targets.sort();
+    return { graph, why };
+  }
+
+  it('the folder graph and the cycle finder catch a cycle between folders', () => {
+    // The cycle issue 15 found: run.ts imported exploration/, and exploration/ imported ppo.ts back.
+    const { graph, why } = folderGraph([
+      ['agents/run.ts', 'agents/exploration/index.ts'],
+      ['agents/exploration/index.ts', 'agents/exploration/rnd.ts'],
+      ['agents/exploration/rnd.ts', 'agents/ppo.ts'],
+      ['agents/exploration/rnd.ts', 'agents/nn/adam.ts'],
+    ]);
+    assert.deepEqual([...graph.keys()].sort(), ['agents', 'agents/exploration', 'agents/nn']);
+    assert.deepEqual(findCycle(graph), ['agents', 'agents/exploration', 'agents']);
+    assert.equal(why.get('agents/exploration -> agents'), 'agents/exploration/rnd.ts -> agents/ppo.ts');
+    // Within one folder a file may import another (no folder edge), and a one-way chain is no cycle.
+    const oneWay = folderGraph([
+      ['agents/run.ts', 'agents/ppo.ts'],
+      ['agents/ppo.ts', 'agents/run.ts'],
+      ['agents/run.ts', 'agents/exploration/index.ts'],
+      ['agents/exploration/rnd.ts', 'agents/nn/adam.ts'],
+    ]);
+    assert.equal(findCycle(oneWay.graph), null);
+  });
+
+  it('reads every folder inside agents/ and its imports, type-only ones included', () => {
+    const { graph } = folderGraph(agentsFileEdges());
+    const folders = readdirSync(join(ROOT, 'agents')).filter((n) => statSync(join(ROOT, 'agents', n)).isDirectory());
+    for (const f of folders) assert.ok(graph.has(`agents/${f}`), `agents/${f} is in the graph`);
+    assert.ok(graph.get('agents')?.includes('agents/exploration'), 'agents/ imports exploration/ (run.ts)');
+    assert.ok(graph.get('agents/exploration')?.includes('agents/nn'), 'exploration/ imports nn/ (rnd.ts)');
+    assert.ok(graph.get('agents')?.includes('agents/nn'), 'an `import type` counts (checkpoint.ts: AdamState)');
+  });
+
+  it('has no cycle between the folders inside agents/', () => {
+    const { graph, why } = folderGraph(agentsFileEdges());
+    const cycle = findCycle(graph);
+    const named = cycle?.slice(1).map((to, i) => why.get(`${cycle[i]} -> ${to}`)).join(', ');
+    assert.equal(cycle, null, cycle ? `folder cycle ${cycle.join(' -> ')} (${named})` : '');
+  });
+
+  it('agents/nn/ is the bottom layer: it imports nothing else of agents/', () => {
+    assert.deepEqual(folderGraph(agentsFileEdges()).graph.get('agents/nn'), []);
   });
 });

@@ -19,11 +19,31 @@
  * State: getState()/setState() for checkpoints (RND and counts; Go-Explore is rebuilt by replay).
  */
 import type { SyncVectorEnv, VectorBuffers } from '../../env/vector.js';
-import type { Hyperparameters } from '../hyperparameters.js';
-import type { RolloutBuffer } from '../ppo.js';
+import type { ExplorationRollout } from './common.js';
 import { GoExplore } from './goexplore.js';
-import { Rnd, type RndState } from './rnd.js';
+import { Rnd, type RndOptions, type RndState } from './rnd.js';
 import { SimHashCounts, type SimHashState } from './simhash.js';
+
+/**
+ * The hyperparameters the exploration methods read, by their names in agents/hyperparameters.ts
+ * (whose `Hyperparameters` is one of these: train() passes its own). Declared here so that data
+ * flows one way: agents/ imports this folder, never the reverse.
+ */
+export interface ExplorationOptions extends RndOptions {
+  readonly rndCoef: number;
+  readonly rndAnneal: boolean;
+  readonly rndEpochs: number;
+  readonly countBeta: number;
+  readonly countBits: number;
+  readonly countAnneal: boolean;
+  readonly goExplore: number;
+  readonly goExploreLevels: number;
+  readonly goExploreMaxCells: number;
+  /** The policy's hidden widths (RND's intrinsic value head has the same), its GAE lambda and minibatch count. */
+  readonly hidden: readonly number[];
+  readonly gaeLambda: number;
+  readonly numMinibatches: number;
+}
 
 export interface ExplorationState {
   readonly rnd: RndState | null;
@@ -53,10 +73,10 @@ export const EXPLORATION_METHODS = [
   { name: 'rnd', switch: 'rndCoef', about: 'Random Network Distillation: intrinsic advantage (rnd.ts)' },
   { name: 'simhash', switch: 'countBeta', about: 'SimHash count bonus on the learning reward (simhash.ts)' },
   { name: 'go-explore', switch: 'goExplore', about: 'Go-Explore restarts from archived cells (goexplore.ts)' },
-] as const satisfies readonly { name: string; switch: keyof Hyperparameters; about: string }[];
+] as const satisfies readonly { name: string; switch: keyof ExplorationOptions; about: string }[];
 
 export type ExplorationMethod = (typeof EXPLORATION_METHODS)[number]['name'];
-type Switches = Pick<Hyperparameters, (typeof EXPLORATION_METHODS)[number]['switch']>;
+type Switches = Pick<ExplorationOptions, (typeof EXPLORATION_METHODS)[number]['switch']>;
 
 /** Which methods a set of hyperparameters turns on, in table order (for config files and reports). */
 export function explorationMethods(h: Switches): ExplorationMethod[] {
@@ -73,7 +93,7 @@ export class Exploration {
   private lastLosses: { predictorLoss: number; intValueLoss: number } | null = null;
 
   private constructor(
-    private readonly h: Hyperparameters,
+    private readonly h: ExplorationOptions,
     vec: SyncVectorEnv,
     seed: number,
   ) {
@@ -85,7 +105,7 @@ export class Exploration {
   }
 
   /** null when every method is off (plain agent: train() then runs exactly as before). */
-  static create(h: Hyperparameters, vec: SyncVectorEnv, seed: number): Exploration | null {
+  static create(h: ExplorationOptions, vec: SyncVectorEnv, seed: number): Exploration | null {
     if (explorationMethods(h).length === 0) return null;
     return new Exploration(h, vec, seed);
   }
@@ -107,7 +127,7 @@ export class Exploration {
    * `computeAdvantages`) and RND's intrinsic advantages with the weight in force at `update`
    * (1-based) of `numUpdates`.
    */
-  beforeUpdate(buf: RolloutBuffer, curObs: Float32Array, update: number, numUpdates: number): void {
+  beforeUpdate(buf: ExplorationRollout, curObs: Float32Array, update: number, numUpdates: number): void {
     const ex = buf.exploration();
     ex.useBonus = false;
     ex.intCoef = 0;
@@ -125,7 +145,7 @@ export class Exploration {
   }
 
   /** RND's predictor and intrinsic value head learn from the rollout; returns seconds inside tfjs. */
-  afterUpdate(buf: RolloutBuffer): number {
+  afterUpdate(buf: ExplorationRollout): number {
     if (!this.rnd) return 0;
     const r = this.rnd.train(buf, this.h.rndEpochs, this.h.numMinibatches);
     this.lastLosses = { predictorLoss: r.predictorLoss, intValueLoss: r.intValueLoss };

@@ -25,24 +25,36 @@
  * then the return statistics; after the PPO update, the predictor and V_I take `rndEpochs` ×
  * `numMinibatches` gradient steps over the valid samples (shuffled with their own seeded
  * generator), the predictor on the first `rndUpdateProportion` of each minibatch (a random subset,
- * since the order is shuffled). Both nets share one Adam (adam.ts), so one read-back per step.
+ * since the order is shuffled). Both nets share one Adam (agents/nn/adam.ts), so one read-back per
+ * step.
  *
- * Cost model: target, predictor and V_I forward passes over a rollout are plain JS (mlp.ts), the
- * training step is one tfjs tidy with the closed-form backward pass of gradients.ts.
+ * Cost model: target, predictor and V_I forward passes over a rollout are plain JS
+ * (agents/nn/mlp.ts), the training step is one tfjs tidy with the closed-form backward pass of
+ * agents/nn/backprop.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../env/rng.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../../env/wrappers.js';
-import { Adam, type AdamState } from '../adam.js';
-import type { SerialRng } from '../checkpoint.js';
-import { backwardMlp, forwardMlp } from '../gradients.js';
-import type { Hyperparameters } from '../hyperparameters.js';
-import { initMlp, JsMlp, paramShapes, type MlpSpec } from '../mlp.js';
-import { base64ToF32, f32ToBase64 } from '../policy.js';
-import type { RolloutBuffer } from '../ppo.js';
-import { nextObsRow } from './common.js';
+import { Adam, type AdamState } from '../nn/adam.js';
+import { backwardMlp, forwardMlp } from '../nn/backprop.js';
+import { initMlp, JsMlp, paramShapes, type Activation, type MlpSpec } from '../nn/mlp.js';
+import { base64ToF32, f32ToBase64, type SerialRng } from '../nn/serial.js';
+import { nextObsRow, type ExplorationRollout } from './common.js';
 
 const OBS_CLIP = 5;
+
+/** The hyperparameters RND reads (the rows of agents/hyperparameters.ts of the same names). */
+export interface RndOptions {
+  readonly rndHidden: readonly number[];
+  readonly rndOutput: number;
+  readonly rndGamma: number;
+  readonly rndLearningRate: number;
+  readonly rndUpdateProportion: number;
+  /** The intrinsic value head's hidden activation (the policy's), and its Adam's epsilon and clipping. */
+  readonly activation: Activation;
+  readonly adamEps: number;
+  readonly maxGradNorm: number;
+}
 
 export interface RndState {
   readonly predictor: string[];
@@ -88,7 +100,7 @@ export class Rnd {
     readonly obsDim: number,
     readonly numEnvs: number,
     policyHidden: readonly number[],
-    private readonly h: Hyperparameters,
+    private readonly h: RndOptions,
     seed: number,
   ) {
     this.embedSpec = { sizes: [obsDim, ...h.rndHidden, h.rndOutput], activation: 'relu' };
@@ -113,7 +125,7 @@ export class Rnd {
    * Scores a filled rollout: writes `buf.intRewards` (normalised), `buf.intValues`,
    * `buf.intAdvantages` and `buf.intReturns`. `curObs` is the observation after the last step.
    */
-  process(buf: RolloutBuffer, curObs: Float32Array, gamma: number, lambda: number): void {
+  process(buf: ExplorationRollout, curObs: Float32Array, gamma: number, lambda: number): void {
     const ex = buf.exploration();
     const n = buf.length;
     const d = this.obsDim;
@@ -196,7 +208,7 @@ export class Rnd {
   }
 
   /** Mean normalised intrinsic reward of the last processed rollout. */
-  meanIntrinsic(buf: RolloutBuffer): number {
+  meanIntrinsic(buf: ExplorationRollout): number {
     const ex = buf.exploration();
     let s = 0;
     let c = 0;
@@ -209,7 +221,7 @@ export class Rnd {
   }
 
   /** Predictor and intrinsic value head: gradient steps over the processed rollout. */
-  train(buf: RolloutBuffer, epochs: number, numMinibatches: number): { predictorLoss: number; intValueLoss: number; tfjsSeconds: number; predictionError: number } {
+  train(buf: ExplorationRollout, epochs: number, numMinibatches: number): { predictorLoss: number; intValueLoss: number; tfjsSeconds: number; predictionError: number } {
     const ex = buf.exploration();
     const indices = buf.validIndices();
     const n = indices.length;

@@ -12,8 +12,7 @@
  * are packed into an integer key (k <= 52). The count table is saved in checkpoints.
  */
 import { Rng } from '../../env/rng.js';
-import type { RolloutBuffer } from '../ppo.js';
-import { nextObsRow } from './common.js';
+import { nextObsRow, type ExplorationRollout } from './common.js';
 
 export interface SimHashState {
   /** [key, count] pairs in insertion order. */
@@ -53,7 +52,7 @@ export class SimHashCounts {
    * Counts the rollout's new observations and writes their bonuses (`scale` × beta / sqrt(n); the
    * caller's annealing factor) into `buf.exploration().bonus`. Returns the mean bonus.
    */
-  process(buf: RolloutBuffer, curObs: Float32Array, scale = 1): number {
+  process(buf: ExplorationRollout, curObs: Float32Array, scale = 1): number {
     const bonus = buf.exploration().bonus;
     let sum = 0;
     let c = 0;

@@ -13,7 +13,7 @@ import { GoExplore } from '../../agents/exploration/goexplore.js';
 import { Rnd } from '../../agents/exploration/rnd.js';
 import { SimHashCounts } from '../../agents/exploration/simhash.js';
 import { HyperparameterError, PPO_DEFAULTS, resolveHyperparameters, type Hyperparameters } from '../../agents/hyperparameters.js';
-import { f32ToBase64 } from '../../agents/policy.js';
+import { f32ToBase64 } from '../../agents/nn/serial.js';
 import { RolloutBuffer } from '../../agents/ppo.js';
 import { train, TrainError, type EpisodeRecord, type TrainOptions, type UpdateDiagnostics } from '../../agents/train.js';
 import { Rng } from '../../env/rng.js';

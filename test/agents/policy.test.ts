@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../agents/backend.js';
 import { maskedSoftmax, sampleMasked } from '../../agents/distribution.js';
-import { orthogonal } from '../../agents/init.js';
-import { tfForward } from '../../agents/mlp.js';
+import { orthogonal } from '../../agents/nn/init.js';
+import { tfForward } from '../../agents/nn/mlp.js';
 import { Policy, type PolicySpec } from '../../agents/policy.js';
 import { Rng } from '../../env/rng.js';
 

@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../agents/backend.js';
 import { readCheckpoint } from '../../agents/checkpoint.js';
-import { f32ToBase64 } from '../../agents/policy.js';
+import { f32ToBase64 } from '../../agents/nn/serial.js';
 import { createPolicy, train, type EpisodeRecord, type TrainOptions, type UpdateDiagnostics } from '../../agents/train.js';
 import { COSTLY_SHORTCUT_ID } from './constrained_env.js';
 import '../../scenarios/loader.js';

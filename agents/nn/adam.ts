@@ -2,7 +2,7 @@
  * Adam (Kingma & Ba 2015, PyTorch's formulation) with global gradient-norm clipping
  * (torch.nn.utils.clip_grad_norm_), whose state round-trips exactly through a checkpoint.
  *
- * The gradients come from tfjs (gradients.ts); the optimiser step runs in plain JS over one flat
+ * The gradients come from tfjs (backprop.ts, agents/gradients.ts); the optimiser step runs in plain JS over one flat
  * view of all parameters, and the new values are uploaded into the tfjs variables. Why: on the
  * wasm backend an element-wise tfjs op over the ~20k parameters costs ~100 µs, and a tfjs Adam
  * step needs ~15 of them plus a reshape/split/assign per variable (measured: 1.5–2 ms per
@@ -16,7 +16,7 @@
  * from the running products it keeps), and the moments are saved bit for bit.
  */
 import * as tf from '@tensorflow/tfjs';
-import { base64ToF32, f32ToBase64 } from './policy.js';
+import { base64ToF32, f32ToBase64 } from './serial.js';
 
 export interface AdamConfig {
   readonly beta1: number;
@@ -110,4 +110,34 @@ export class Adam {
     this.v.set(v);
     this.t = s.step;
   }
+}
+
+/**
+ * The same `AdamState` for moments held as tfjs variables (the autodiff learner's, agents/ppo.ts),
+ * flattened in variable order; `loadVariableMoments` writes one back and returns its step count.
+ */
+export function variableMomentsState(step: number, m: readonly tf.Variable[], v: readonly tf.Variable[]): AdamState {
+  const flat = (xs: readonly tf.Variable[]) => {
+    const t = tf.tidy(() => tf.concat(xs.map((x) => x.reshape([-1]))));
+    const values = t.dataSync() as Float32Array;
+    t.dispose();
+    return values;
+  };
+  return { step, m: f32ToBase64(flat(m)), v: f32ToBase64(flat(v)) };
+}
+
+export function loadVariableMoments(s: AdamState, m: readonly tf.Variable[], v: readonly tf.Variable[]): number {
+  const total = m.reduce((a, x) => a + x.size, 0);
+  const mFlat = base64ToF32(s.m);
+  const vFlat = base64ToF32(s.v);
+  if (mFlat.length !== total || vFlat.length !== total) throw new RangeError(`AutodiffStep.setState: moments have ${mFlat.length}/${vFlat.length} values, the parameters ${total}`);
+  let off = 0;
+  m.forEach((x, i) => {
+    tf.tidy(() => {
+      x.assign(tf.tensor(mFlat.subarray(off, off + x.size), x.shape, 'float32'));
+      v[i]!.assign(tf.tensor(vFlat.subarray(off, off + x.size), x.shape, 'float32'));
+    });
+    off += x.size;
+  });
+  return s.step;
 }

@@ -6,7 +6,7 @@
  * `layer_init` uses for PPO: draw a Gaussian matrix, take Q of its QR decomposition, fix the signs
  * with diag(R) so the result is uniformly distributed over orthogonal matrices, and scale by `gain`.
  */
-import type { Rng } from '../env/rng.js';
+import type { Rng } from '../../env/rng.js';
 
 /**
  * A `rows × cols` row-major matrix with orthonormal columns (rows >= cols) or orthonormal rows

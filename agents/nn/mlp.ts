@@ -5,7 +5,7 @@
  * in the order W0, b0, W1, b1, ...
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../env/rng.js';
+import type { Rng } from '../../env/rng.js';
 import { orthogonal } from './init.js';
 
 export type Activation = 'tanh' | 'relu';
@@ -142,7 +142,7 @@ export class JsMlp {
 
 /**
  * The same network as a tfjs graph over variables `vars` (W0, b0, ...), for tfjs autodiff
- * (`ppoLoss` in ppo.ts). The default fast path uses the hand-written backward pass in gradients.ts.
+ * (`ppoLoss` in agents/ppo.ts). The default fast path uses the hand-written backward pass of backprop.ts.
  */
 export function tfForward(spec: MlpSpec, vars: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
   const layers = spec.sizes.length - 1;
