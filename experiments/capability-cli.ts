@@ -11,6 +11,7 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../agents/backend.js';
+import { HYPERPARAMETER_NAMES, HyperparameterError, parseHyperValue, resolveHyperparameters, type HyperparameterName, type Hyperparameters } from '../agents/hyperparameters.js';
 import type { PlanReport } from '../agents/planner/index.js';
 import {
   AGENT_CONFIGS,
@@ -25,6 +26,34 @@ import {
 import { recordCapability } from './capability-record.js';
 import { cliDefaults, runCli, UsageError } from './cli.js';
 import { git } from './git.js';
+import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
+
+/**
+ * `--set name=value` (repeatable): hyperparameter overrides applied over each configuration's own,
+ * for tuning generic learner settings (learning rate, rollout length, ...) on the nulls. The
+ * configuration's name gains them, `ppo[numSteps=32,updateEpochs=8]`, so its results are filed apart.
+ */
+function parseSets(sets: readonly string[]): Partial<Hyperparameters> {
+  const out: Record<string, unknown> = {};
+  for (const raw of sets) {
+    const eq = raw.indexOf('=');
+    const key = (eq < 0 ? raw : raw.slice(0, eq)).trim();
+    if (eq < 0 || !(HYPERPARAMETER_NAMES as readonly string[]).includes(key)) {
+      throw new UsageError(`--set must be name=value with a hyperparameter name (${HYPERPARAMETER_NAMES.join(', ')}), got '${raw}'`);
+    }
+    try {
+      out[key] = parseHyperValue(key as HyperparameterName, raw.slice(eq + 1));
+    } catch (e) {
+      throw new UsageError(`--set ${raw}: ${(e as Error).message}`);
+    }
+  }
+  return out as Partial<Hyperparameters>;
+}
+
+function setsLabel(h: Partial<Hyperparameters>): string {
+  const parts = Object.entries(h).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('x') : String(v)}`);
+  return parts.length === 0 ? '' : `[${parts.join(',')}]`;
+}
 
 function seedsOf(text: string): number[] {
   const t = text.trim();
@@ -57,14 +86,28 @@ async function main(): Promise<number> {
       .option('plans', { type: 'string', describe: 'reuse plans.json from an earlier capability run' })
       .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend' })
       .option('out', { type: 'string', describe: 'output directory (default runs/capability-<utc>)' })
+      .option('set', { type: 'string', array: true, default: [] as string[], describe: 'hyperparameter override name=value over every configuration\'s own (repeatable; e.g. --set numSteps=32 --set hidden=128,128); the name gains it' })
       .option('record', { type: 'boolean', default: false, describe: 'also file the results in experiments/capability.json' })
       .example('$0 --configs ppo,rnd,simhash,go-explore --seeds 8', 'the ablation')
+      .example('$0 --configs ppo --set numSteps=32 --scenarios mining-unprofitable --seeds 4', 'a learner setting screened on a null')
       .example('$0 --configs go-explore --no-prior --seeds 3 --steps 16384', 'a short flat-prior check'),
   ).parseAsync();
 
   const names = argv.configs.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.find((n) => !(n in AGENT_CONFIGS));
   if (unknown !== undefined || names.length === 0) throw new UsageError(`unknown configuration '${unknown ?? ''}' in --configs; choose from ${Object.keys(AGENT_CONFIGS).join(', ')}`);
+  const sets = parseSets((argv.set as (string | number)[]).map(String));
+  const configs = names.map((name) => {
+    const base = agentConfig(name, argv.prior);
+    const config = { ...base, name: `${name}${setsLabel(sets)}`, hyper: { ...base.hyper, ...sets } };
+    try {
+      resolveHyperparameters(config.agent, SANDBOX_ENV_ID, config.hyper);
+    } catch (e) {
+      if (e instanceof HyperparameterError) throw new UsageError(`--set: ${e.message}`);
+      throw e;
+    }
+    return config;
+  });
   const seeds = seedsOf(argv.seeds);
   const steps = posInt('steps', argv.steps);
   const evalEpisodes = posInt('eval-episodes', argv['eval-episodes']);
@@ -108,9 +151,8 @@ async function main(): Promise<number> {
   // The code that runs is the code at start: record that commit, not the one at each config's end.
   const gitCommit = git(['rev-parse', '--short', 'HEAD']);
   const results: CapabilityResult[] = [];
-  for (const name of names) {
-    const config = agentConfig(name, argv.prior);
-    log(`${name}${argv.prior ? '' : ' (flat prior)'}: ${scenarios.length} scenarios × ${seeds.length} seeds × ${steps} steps`);
+  for (const config of configs) {
+    log(`${config.name}${argv.prior ? '' : ' (flat prior)'}: ${scenarios.length} scenarios × ${seeds.length} seeds × ${steps} steps`);
     let r: CapabilityResult;
     try {
       const res = await runCapability({ config, seeds, steps, evalEpisodes, scenarios, plans, onProgress: log, signal: controller.signal });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CapabilityResult } from './capability.js';
-import { PPO_DEFAULTS } from '../agents/hyperparameters.js';
+import { HYPERPARAMETER_NAMES, PPO_DEFAULTS } from '../agents/hyperparameters.js';
 import type { CapabilityEntry } from '../rundir/index.js';
 
 export const CAPABILITY_RECORD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'capability.json');
@@ -48,8 +48,12 @@ export function recordCapability(r: CapabilityResult, file = CAPABILITY_RECORD):
   fs.writeFileSync(file, JSON.stringify({ format: 'rome-gym-capability-record/1', entries: sorted } satisfies RecordFile, null, 2) + '\n');
 }
 
-/** Exploration and agent settings that define a configuration (the rest is shared). */
-const DEFINING = ['rndCoef', 'rndAnneal', 'countBeta', 'countAnneal', 'goExplore', 'goExploreLevels'] as const;
+/**
+ * The settings that define a configuration: every hyperparameter (exploration switches and generic
+ * learner settings alike, so a record of `ppo --set learningRate=0.003` is not taken for plain PPO's)
+ * except those the env declares for itself (the discount, the constrained shaping's cost limit).
+ */
+const DEFINING = HYPERPARAMETER_NAMES.filter((k) => k !== 'gamma' && k !== 'costLimit');
 
 /**
  * The record of the configuration a run trains: same agent settings that define a configuration

@@ -67,6 +67,10 @@ export const AGENT_CONFIGS: Readonly<Record<string, Omit<AgentConfig, 'name' | '
   simhash: { agent: 'ppo', hyper: { countBeta: 0.05, countAnneal: true } },
   'go-explore': { agent: 'ppo', hyper: { goExplore: 0.5, goExploreLevels: 2 } },
   'go-explore+rnd': { agent: 'ppo', hyper: { goExplore: 0.5, goExploreLevels: 2, rndCoef: 3, rndAnneal: true } },
+  // Plain PPO with generic learner settings tuned on the nulls only (mining-unprofitable and control,
+  // seeds 101-104, never on the chain): learning rate 3e-3, 128x128 hidden layers, entropy bonus
+  // 0.001. docs/capability-study.md has the screen and the measured runs.
+  'ppo-tuned': { agent: 'ppo', hyper: { learningRate: 3e-3, hidden: [128, 128], entCoef: 0.001 } },
 };
 
 export function agentConfig(name: string, prior: boolean): AgentConfig {

@@ -28,6 +28,7 @@ const SCRIPTS = {
   'validate-scenario': 'scenarios/validate-cli.ts',
   bench: 'bench/run.ts',
   'solve-cartpole': 'experiments/solve-cartpole.ts',
+  capability: 'experiments/capability-cli.ts',
 } as const;
 type Cli = keyof typeof SCRIPTS;
 
@@ -80,6 +81,11 @@ const CASES: [Cli, string[], RegExp][] = [
   ['bench', ['--repeats', '0'], /^bench: --repeats must be an integer from 1 to 1000, got 0$/],
   ['solve-cartpole', ['--seeds', '0'], /^solve-cartpole: --seeds must be an integer from 1 to 10000, got 0$/],
   ['solve-cartpole', ['--steps', 'many'], /^solve-cartpole: --steps must be an integer from 1 to 1000000000, got 'many' \(not a number\)$/],
+  ['capability', ['--set', 'nosuch=1'], /^npm run capability: --set must be name=value with a hyperparameter name \(numEnvs, .*\), got 'nosuch=1'$/],
+  ['capability', ['--set', 'numSteps'], /^npm run capability: --set must be name=value with a hyperparameter name .*, got 'numSteps'$/],
+  ['capability', ['--set', 'hidden=1,x'], /^npm run capability: --set hidden=1,x: hidden must be comma-separated positive integers, got '1,x'$/],
+  ['capability', ['--set', 'numSteps=0', '--out', 'x'], /^npm run capability: --set: numSteps must be a positive integer, got 0$/],
+  ['capability', ['--configs', 'nosuch'], /^npm run capability: unknown configuration 'nosuch' in --configs; choose from ppo, /],
 ];
 
 interface Outcome {

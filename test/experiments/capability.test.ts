@@ -58,6 +58,11 @@ describe('capability check', () => {
     assert.equal(capabilityFor('ppo', { gamma: 0.97, goExplore: 0.5 }, true, file)?.key, 'go-explore');
     assert.equal(capabilityFor('ppo', { gamma: 0.97 }, true, file), null);
     assert.equal(capabilityFor('ppo', { goExplore: 0.5 }, false, file), null);
+    // A configuration defined by generic learner settings is filed apart from plain PPO's.
+    recordCapability({ ...r, config: { name: 'ppo[learningRate=0.003]', agent: 'ppo', hyper: { learningRate: 0.003, hidden: [128, 128] }, prior: true, key: 'ppo[learningRate=0.003]' } } as unknown as CapabilityResult, file);
+    assert.equal(capabilityFor('ppo', { gamma: 0.97 }, true, file), null);
+    assert.equal(capabilityFor('ppo', { gamma: 0.97, learningRate: 0.003, hidden: [128, 128] }, true, file)?.key, 'ppo[learningRate=0.003]');
+    assert.equal(capabilityFor('ppo', { learningRate: 0.003 }, true, file), null);
     const lines = capabilityLines(capabilityFor('ppo', { goExplore: 0.5 }, true, file));
     assert.match(lines[0]!, /failed the capability check/);
     assert.match(lines.join(' '), /0\/2 seeds/);
