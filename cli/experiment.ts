@@ -17,7 +17,8 @@ import { listScenarios, ScenarioError } from '../scenarios/loader.js';
 import { writeReport } from '../reports/build.js';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
-import { cliDefaults, intFlag, LIMITS, runCli, scenarioFlag, UsageError } from '../experiments/cli.js';
+import { cliDefaults, intFlag, LIMITS, parseHyperSets, runCli, scenarioFlag, UsageError } from '../experiments/cli.js';
+import { HyperparameterError, resolveHyperparameters } from '../agents/hyperparameters.js';
 import { git } from '../experiments/git.js';
 import { resolveControl } from '../scenarios/control.js';
 import { DEFAULT_ALPHA, DEFAULT_GAP_THRESHOLD, DEFAULT_MIN_EFFECT } from '../analysis/index.js';
@@ -78,7 +79,7 @@ function versions(): Record<string, string> {
   return { 'rome-gym': read('package.json'), node: process.versions.node, '@tensorflow/tfjs': read('node_modules/@tensorflow/tfjs/package.json') };
 }
 
-const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'backend', 'out', 'shard', 'eval-episodes', 'traces', 'prior', 'min-effect', 'gap-threshold'] as const;
+const RUN_FLAGS = ['scenario', 'shapings', 'seeds', 'agent', 'steps', 'profile', 'backend', 'out', 'shard', 'eval-episodes', 'traces', 'prior', 'min-effect', 'gap-threshold', 'set'] as const;
 
 function fractionFlag(name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -105,6 +106,7 @@ async function main(): Promise<number> {
     .option('eval-episodes', { type: 'string', describe: `evaluation episodes per policy, stochastic, 1 to ${LIMITS.evalEpisodes} (default from the profile; default profile: 100)` })
     .option('traces', { type: 'string', describe: 'traced evaluation episodes per job, at most --eval-episodes (default from the profile, capped at --eval-episodes)' })
     .option('prior', { type: 'boolean', default: true, describe: 'start policies from the scenario\'s action prior (--no-prior: plain initialisation)' })
+    .option('set', { type: 'string', array: true, default: [] as string[], describe: 'hyperparameter override name=value for every job\'s agent (repeatable; e.g. --set learningRate=0.003 --set hidden=128,128); recorded in config.json; gamma and costLimit come from the scenario' })
     .option('min-effect', { type: 'number', describe: `smallest mean increase of a behaviour's per-episode rate over its paired control that counts as emergence (default ${DEFAULT_MIN_EFFECT})` })
     .option('gap-threshold', { type: 'number', describe: `optimality gap (planner's best expected return minus the final policy's) above which a not-detected behaviour with a positive incentive is inconclusive (default ${DEFAULT_GAP_THRESHOLD})` })
     .example('npm run experiment -- --scenario mining', 'every shaping of the mining scenario, 10 seeds and their paired controls (the default profile)')
@@ -172,6 +174,19 @@ async function main(): Promise<number> {
       throw e;
     }
   }
+  const agents = Object.fromEntries(shapings.map((s) => [s, argv.agent ?? defaultAgent(scenario, s)]));
+  // Generic learner settings (npm run capability's --set, docs/capability-study.md's ppo-tuned); the
+  // discount and the cost limit stay the scenario's, so the planner's values remain comparable.
+  const sets = parseHyperSets((argv.set as (string | number)[]).map(String));
+  for (const k of ['gamma', 'costLimit'] as const) if (k in sets) usage(`--set ${k}: the scenario sets it (its discount and each shaping's cost limit)`);
+  for (const a of new Set(Object.values(agents))) {
+    try {
+      resolveHyperparameters(a, SANDBOX_ENV_ID, { ...sets, gamma: scenario.discount });
+    } catch (e) {
+      if (e instanceof HyperparameterError) usage(`--set: ${e.message}`);
+      throw e;
+    }
+  }
   const jobs = shardJobs(allJobs(shapings, seeds, ARMS), shard);
   if (jobs.length === 0) usage(`shard ${argv.shard} has no jobs (${shapings.length * seeds.length * ARMS.length} jobs in all)`);
   const now = new Date();
@@ -187,7 +202,6 @@ async function main(): Promise<number> {
   if (entriesBesidesLock(dir).length > 0) {
     usage(fs.existsSync(path.join(dir, 'config.json')) ? `--out ${dir} is an existing run; continue it with --resume ${dir}` : `--out ${dir} exists and is not an empty directory`);
   }
-  const agents = Object.fromEntries(shapings.map((s) => [s, argv.agent ?? defaultAgent(scenario, s)]));
   const commit = git(['rev-parse', 'HEAD']);
   const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
   config = {
@@ -207,7 +221,7 @@ async function main(): Promise<number> {
     backend: { requested: argv.backend, used: null },
     shard,
     // The agents discount with the scenario's discount (the env itself does not discount).
-    hyper: { gamma: scenario.discount },
+    hyper: { ...sets, gamma: scenario.discount },
     controls,
     ablation: true,
     plan: { seeds: profile.planSeeds, budget: profile.planBudget },

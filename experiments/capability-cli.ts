@@ -11,7 +11,7 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../agents/backend.js';
-import { HYPERPARAMETER_NAMES, HyperparameterError, parseHyperValue, resolveHyperparameters, type HyperparameterName, type Hyperparameters } from '../agents/hyperparameters.js';
+import { HyperparameterError, resolveHyperparameters, type Hyperparameters } from '../agents/hyperparameters.js';
 import type { PlanReport } from '../agents/planner/index.js';
 import {
   AGENT_CONFIGS,
@@ -24,32 +24,11 @@ import {
   type CapabilityScenario,
 } from './capability.js';
 import { recordCapability } from './capability-record.js';
-import { cliDefaults, runCli, UsageError } from './cli.js';
+import { cliDefaults, parseHyperSets, runCli, UsageError } from './cli.js';
 import { git } from './git.js';
 import { SANDBOX_ENV_ID } from '../env/sandbox/index.js';
 
-/**
- * `--set name=value` (repeatable): hyperparameter overrides applied over each configuration's own,
- * for tuning generic learner settings (learning rate, rollout length, ...) on the nulls. The
- * configuration's name gains them, `ppo[numSteps=32,updateEpochs=8]`, so its results are filed apart.
- */
-function parseSets(sets: readonly string[]): Partial<Hyperparameters> {
-  const out: Record<string, unknown> = {};
-  for (const raw of sets) {
-    const eq = raw.indexOf('=');
-    const key = (eq < 0 ? raw : raw.slice(0, eq)).trim();
-    if (eq < 0 || !(HYPERPARAMETER_NAMES as readonly string[]).includes(key)) {
-      throw new UsageError(`--set must be name=value with a hyperparameter name (${HYPERPARAMETER_NAMES.join(', ')}), got '${raw}'`);
-    }
-    try {
-      out[key] = parseHyperValue(key as HyperparameterName, raw.slice(eq + 1));
-    } catch (e) {
-      throw new UsageError(`--set ${raw}: ${(e as Error).message}`);
-    }
-  }
-  return out as Partial<Hyperparameters>;
-}
-
+/** The configuration's name gains the `--set` overrides, `ppo[numSteps=32,updateEpochs=8]`, so its results are filed apart. */
 function setsLabel(h: Partial<Hyperparameters>): string {
   const parts = Object.entries(h).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('x') : String(v)}`);
   return parts.length === 0 ? '' : `[${parts.join(',')}]`;
@@ -96,7 +75,7 @@ async function main(): Promise<number> {
   const names = argv.configs.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.find((n) => !(n in AGENT_CONFIGS));
   if (unknown !== undefined || names.length === 0) throw new UsageError(`unknown configuration '${unknown ?? ''}' in --configs; choose from ${Object.keys(AGENT_CONFIGS).join(', ')}`);
-  const sets = parseSets((argv.set as (string | number)[]).map(String));
+  const sets = parseHyperSets((argv.set as (string | number)[]).map(String));
   const configs = names.map((name) => {
     const base = agentConfig(name, argv.prior);
     const config = { ...base, name: `${name}${setsLabel(sets)}`, hyper: { ...base.hyper, ...sets } };

@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 import type { Scenario } from '../env/sandbox/scenario.js';
 import { listScenarios, loadScenario, looksLikePath, ScenarioError } from '../scenarios/loader.js';
+import { HYPERPARAMETER_NAMES, parseHyperValue, type HyperparameterName, type Hyperparameters } from '../agents/hyperparameters.js';
 
 /** Bad input: reported as one line, exit 2. */
 export class UsageError extends Error {}
@@ -103,4 +104,26 @@ export function scenarioFlag(name: string): { scenario: Scenario; isPath: boolea
     if (e instanceof Error && 'code' in e && e.code === 'ENOENT') throw new UsageError(`--scenario: no such file '${name}'`);
     throw e;
   }
+}
+
+/**
+ * `--set name=value` (repeatable; `npm run capability`, `npm run experiment`): hyperparameter
+ * overrides by their names in agents/hyperparameters.ts's table, each value parsed and range-checked
+ * there, for generic learner settings (learning rate, rollout length, ...). A bad one is a UsageError.
+ */
+export function parseHyperSets(sets: readonly string[]): Partial<Hyperparameters> {
+  const out: Record<string, unknown> = {};
+  for (const raw of sets) {
+    const eq = raw.indexOf('=');
+    const key = (eq < 0 ? raw : raw.slice(0, eq)).trim();
+    if (eq < 0 || !(HYPERPARAMETER_NAMES as readonly string[]).includes(key)) {
+      throw new UsageError(`--set must be name=value with a hyperparameter name (${HYPERPARAMETER_NAMES.join(', ')}), got '${raw}'`);
+    }
+    try {
+      out[key] = parseHyperValue(key as HyperparameterName, raw.slice(eq + 1));
+    } catch (e) {
+      throw new UsageError(`--set ${raw}: ${(e as Error).message}`);
+    }
+  }
+  return out as Partial<Hyperparameters>;
 }

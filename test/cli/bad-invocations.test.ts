@@ -47,6 +47,9 @@ const CART = ['--env', 'classic/CartPole-v1'];
 
 /** [cli, args, the first (only) line of stderr]. `{{cwd}}` is the case's working directory. */
 const CASES: [Cli, string[], RegExp][] = [
+  ['experiment', ['--scenario', 'mining', '--set', 'nosuch=1'], /^experiment: --set must be name=value with a hyperparameter name \(numEnvs, .*\), got 'nosuch=1'$/],
+  ['experiment', ['--scenario', 'mining', '--set', 'learningRate=-1'], /^experiment: --set: learningRate .*-1$/],
+  ['experiment', ['--scenario', 'mining', '--set', 'gamma=0.9'], /^experiment: --set gamma: the scenario sets it \(its discount and each shaping's cost limit\)$/],
   ['experiment', ['--scenario', 'mining', '--steps', '1e12'], /^experiment: --steps must be an integer from 1 to 1000000000, got 1e12$/],
   ['experiment', ['--scenario', 'mining', '--steps', 'abc'], /^experiment: --steps must be an integer from 1 to 1000000000, got 'abc' \(not a number\)$/],
   ['experiment', ['--scenario', 'mining', '--eval-episodes', '0'], /^experiment: --eval-episodes must be an integer from 1 to 100000, got 0$/],

@@ -93,3 +93,22 @@ test('experiment: a backend that cannot load -> one line, exit 2, nothing writte
   assertUsageError(cli('cli/experiment.ts', ['--scenario', 'mining', '--shapings', 'outcome', '--seeds', '1', '--steps', '64', '--backend', 'tensorflow', '--out', dir]), /backend 'tensorflow' is not available/);
   assert.equal(fs.existsSync(dir), false);
 });
+
+test('experiment --set: the overrides are recorded in config.json and change what the jobs train', { timeout: 240_000 }, () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-cli-set-'));
+  const args = (dir: string) => ['--scenario', 'mining', '--profile', 'smoke', '--shapings', 'outcome', '--seeds', '1', '--steps', '512', '--eval-episodes', '2', '--traces', '0', '--workers', '1', '--backend', 'wasm', '--out', dir];
+  const plain = path.join(base, 'plain');
+  const set = path.join(base, 'set');
+  const r0 = cli('cli/experiment.ts', args(plain));
+  assert.equal(r0.code, 0, r0.stderr);
+  const r1 = cli('cli/experiment.ts', [...args(set), '--set', 'numEnvs=4', '--set', 'hidden=16,16']);
+  assert.equal(r1.code, 0, r1.stderr);
+  const hyper = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { hyper: Record<string, unknown> }).hyper;
+  const gamma = hyper(plain)['gamma'];
+  assert.deepEqual(hyper(plain), { gamma });
+  assert.deepEqual(hyper(set), { numEnvs: 4, hidden: [16, 16], gamma });
+  // Same seeds: only the learner settings differ, and 4 envs instead of 8 lay the episodes out
+  // differently from the first step (the env_steps column), so the training episodes differ.
+  const episodes = (dir: string) => fs.readFileSync(path.join(dir, 'episodes.csv'), 'utf8');
+  assert.notEqual(episodes(set), episodes(plain));
+});
