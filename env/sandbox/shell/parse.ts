@@ -40,7 +40,7 @@ import {
   type VerbResolution,
 } from '../argv.js';
 import type { ActionTarget, SandboxAction } from '../vocabulary.js';
-import { VERB_LIST, VERB_OF_ALIAS, type VerbDef } from '../verbs/index.js';
+import { aliasMap, VERB_LIST, VERB_OF_ALIAS, type VerbDef } from '../verbs/index.js';
 import { readCommandLine, type Assignment, type ReadOptions } from './tokenize.js';
 import { unwrap } from './unwrap.js';
 import { isFilter } from './filters.js';
@@ -156,15 +156,7 @@ export function shellRegistry(verbs: readonly VerbDef[], cx: () => ArgContext, a
 }
 
 function aliasesOf(verbs: readonly VerbDef[]): ReadonlyMap<string, string> {
-  if (verbs === VERB_LIST) return VERB_OF_ALIAS;
-  const m = new Map<string, string>();
-  for (const d of verbs) {
-    for (const a of d.aliases ?? []) {
-      if (m.has(a)) throw new Error(`verbs: '${a}' is an alias of both ${m.get(a)} and ${d.name}`);
-      m.set(a, d.name);
-    }
-  }
-  return m;
+  return verbs === VERB_LIST ? VERB_OF_ALIAS : aliasMap(verbs);
 }
 
 // --- context ---------------------------------------------------------------------------------------

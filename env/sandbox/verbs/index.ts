@@ -57,13 +57,16 @@ export const VERB_DEFS: { readonly [V in Verb]: VerbDef<V> } = {
 export const VERB_LIST: readonly VerbDef[] = VERBS.map((v) => VERB_DEFS[v] as VerbDef);
 
 /** Shell command name -> the verb it means, from the records' `aliases` (a name belongs to one verb). */
-export const VERB_OF_ALIAS: ReadonlyMap<string, Verb> = (() => {
+export function aliasMap(verbs: readonly VerbDef[]): ReadonlyMap<string, Verb> {
   const m = new Map<string, Verb>();
-  for (const d of VERB_LIST) {
+  for (const d of verbs) {
     for (const a of d.aliases ?? []) {
       if (m.has(a)) throw new Error(`verbs: '${a}' is an alias of both ${m.get(a)} and ${d.name}`);
       m.set(a, d.name);
     }
   }
   return m;
-})();
+}
+
+/** The registry's aliases (aliasMap of VERB_LIST), built once. */
+export const VERB_OF_ALIAS: ReadonlyMap<string, Verb> = aliasMap(VERB_LIST);
