@@ -184,24 +184,48 @@ function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | nu
   return null;
 }
 
+/** Every file of a folder (repository-relative, e.g. `env/sandbox`) -> the files of that folder it imports, sorted. */
+function importGraph(folder: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of tsFiles(join(ROOT, folder))) {
+    const targets = relativeImports(file)
+      .map((spec) => relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'))
+      .filter((t) => t.startsWith(`${folder}/`));
+    graph.set(relative(ROOT, file), [...new Set(targets)].sort());
+  }
+  return graph;
+}
+
+/**
+ * A file graph with files merged into nodes (`nodeOf`): the node graph, every node present, and for
+ * each node edge the first file edge that makes it (to name the files behind a cycle).
+ */
+function collapse(files: ReadonlyMap<string, readonly string[]>, nodeOf: (file: string) => string): { graph: Map<string, string[]>; why: Map<string, string> } {
+  const graph = new Map<string, string[]>();
+  const why = new Map<string, string>();
+  const add = (n: string) => graph.get(n) ?? (graph.set(n, []), graph.get(n)!);
+  for (const [from, targets] of files) {
+    const a = nodeOf(from);
+    add(a);
+    for (const to of targets) {
+      const b = nodeOf(to);
+      add(b);
+      if (a === b || graph.get(a)!.includes(b)) continue;
+      graph.get(a)!.push(b);
+      why.set(`${a} -> ${b}`, `${from} -> ${to}`);
+    }
+  }
+  for (const targets of graph.values()) targets.sort();
+  return { graph, why };
+}
+
 /**
  * Issue 15: inside env/sandbox/ (its shell/ and verbs/ included) no module imports another in a circle,
  * type-only imports included, and no subfolder imports another that imports it back: `World`, the violation bits and the monitor indices live in the leaf world.ts, the
  * order of a tick in tick.ts, so every rule module's imports point one way.
  */
 describe('env/sandbox/ import graph', () => {
-  function sandboxGraph(): Map<string, string[]> {
-    const dir = join(ROOT, 'env/sandbox');
-    const graph = new Map<string, string[]>();
-    for (const file of tsFiles(dir)) {
-      const from = relative(ROOT, file);
-      const targets = relativeImports(file)
-        .map((spec) => relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'))
-        .filter((t) => t.startsWith('env/sandbox/'));
-      graph.set(from, [...new Set(targets)].sort());
-    }
-    return graph;
-  }
+  const sandboxGraph = () => importGraph('env/sandbox');
 
   it('the cycle finder names a cycle when there is one', () => {
     const g = new Map([
@@ -231,20 +255,11 @@ describe('env/sandbox/ import graph', () => {
    * file at its top as a node of its own: a subfolder that imports another that imports it back,
    * even through different files or through top-level modules, closes a cycle here.
    */
-  function folderGraph(files: ReadonlyMap<string, readonly string[]>): Map<string, string[]> {
-    const node = (f: string) => {
+  const folderGraph = (files: ReadonlyMap<string, readonly string[]>): Map<string, string[]> =>
+    collapse(files, (f) => {
       const rest = f.slice('env/sandbox/'.length);
       return rest.includes('/') ? `env/sandbox/${rest.split('/')[0]}/` : f;
-    };
-    const graph = new Map<string, string[]>();
-    for (const [from, targets] of files) {
-      const a = node(from);
-      const next = new Set(graph.get(a) ?? []);
-      for (const t of targets) if (node(t) !== a) next.add(node(t));
-      graph.set(a, [...next].sort());
-    }
-    return graph;
-  }
+    }).graph;
 
   it('the folder graph names a cycle between subfolders that no file-level cycle shows', () => {
     const files = new Map([
@@ -284,32 +299,13 @@ describe('agents/ folder import graph', () => {
     return parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts[0]!;
   };
 
-  /** Every file-level import between two files of agents/, as [from, to] repository paths. */
-  function agentsFileEdges(): [string, string][] {
-    return tsFiles(join(ROOT, 'agents')).flatMap((file) =>
-      relativeImports(file)
-        .map((spec) => relative(ROOT, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'))
-        .filter((t) => t.startsWith('agents/'))
-        .map((t): [string, string] => [relative(ROOT, file), t]),
-    );
-  }
-
-  /** The folder graph of file-level edges, and for each folder edge the first file edge that makes it. */
-  function folderGraph(edges: readonly [string, string][]): { graph: Map<string, string[]>; why: Map<string, string> } {
-    const graph = new Map<string, string[]>();
-    const why = new Map<string, string>();
-    for (const [from, to] of edges) {
-      const a = folderOf(from);
-      const b = folderOf(to);
-      if (!graph.has(a)) graph.set(a, []);
-      if (!graph.has(b)) graph.set(b, []);
-      if (a === b || graph.get(a)!.includes(b)) continue;
-      graph.get(a)!.push(b);
-      why.set(`${a} -> ${b}`, `${from} -> ${to}`);
-    }
-    for (const targets of graph.values()) targets.sort();
-    return { graph, why };
-  }
+  /** The folder graph of file-level edges ([from, to]), and for each folder edge the first file edge that makes it. */
+  const folderGraph = (edges: readonly [string, string][]) => {
+    const files = new Map<string, string[]>();
+    for (const [from, to] of edges) files.set(from, [...(files.get(from) ?? []), to]);
+    return collapse(files, folderOf);
+  };
+  const agentsFileEdges = (): [string, string][] => [...importGraph('agents')].flatMap(([from, targets]) => targets.map((t): [string, string] => [from, t]));
 
   it('the folder graph and the cycle finder catch a cycle between folders', () => {
     // The cycle issue 15 found: run.ts imported exploration/, and exploration/ imported ppo.ts back.
